@@ -1,0 +1,101 @@
+package io.github.meterstream.core;
+
+import java.time.Duration;
+
+/**
+ * A connection to one broker destination (or a set of them) that delivers raw messages to a
+ * {@link MessageSink} and takes back exactly one {@link Settlement} per message.
+ *
+ * <p>This interface is the whole contract between Meterstream's pipeline and a broker adapter. An
+ * adapter implements it, a {@link BrokerSourceFactory} creates it from configuration, and
+ * {@code BrokerSourceCompatibilityKit} (module {@code broker-testkit}) proves that it keeps the
+ * promises below.
+ *
+ * <h2>Life cycle</h2>
+ * <ol>
+ *   <li>The factory validates configuration and constructs the source. Construction never connects
+ *       to the broker; a bad configuration fails here with a {@link
+ *       io.github.meterstream.core.config.ConfigException} naming the key and the rule.</li>
+ *   <li>{@link #start(MessageSink)} connects and begins delivery. It is called at most once. It may
+ *       return before the first message arrives. A connection failure at start is reported through
+ *       {@link #health()} and retried by the source; only an error that retrying cannot fix (bad
+ *       credentials, a missing destination it was told not to create) is thrown, as an
+ *       {@link IllegalStateException} whose message says what to fix.</li>
+ *   <li>{@link #pause()} and {@link #resume()} may be called any number of times from any thread.</li>
+ *   <li>{@link #close(Duration)} stops delivery and releases every thread and connection.</li>
+ * </ol>
+ *
+ * <h2>Threading</h2>
+ * The source calls {@link MessageSink#accept(InboundMessage)} from threads it owns; calls may be
+ * concurrent when the source has several consumer threads. The sink never blocks for long: it
+ * decodes and enqueues. Settlement methods on {@link InboundMessage} may be called from any thread,
+ * in any order across messages; the source moves the work to whatever thread its client requires.
+ *
+ * <h2>Ordering</h2>
+ * A source delivers the messages of one ordered unit of the broker (a Kafka partition, a queue with
+ * one consumer) in broker order. The pipeline then keeps order per key (for usage: the
+ * subscription). A message handed back with {@link Settlement#retryAfter(Duration)} is delivered
+ * again later and may then come after messages that were behind it.
+ *
+ * <h2>Delivery guarantee: at least once</h2>
+ * A message is removed from the broker only when it is acknowledged, or once its dead-letter copy
+ * has been confirmed by the broker. Everything else is delivered again: a message not settled when
+ * the source closes, a message whose settlement failed (for example the dead-letter publish was not
+ * confirmed), every message of a consumer that crashed. Duplicates therefore come from
+ * redeliveries after a crash, a connection loss or a rebalance; the pipeline's
+ * {@link io.github.meterstream.core.idempotency.IdempotencyStore} removes them before the handler
+ * sees them.
+ *
+ * <h2>Settlements</h2>
+ * <ul>
+ *   <li>{@link Settlement#ack() ack}: the message is done and must not be delivered again.</li>
+ *   <li>{@link Settlement#retryAfter(Duration) retry after a delay}: deliver the same payload and
+ *       headers again no earlier than the delay, with {@link InboundMessage#deliveryAttempt()} one
+ *       higher. The source may use broker features (delay queues, redelivery policies) or keep the
+ *       message itself; either way the retry survives a restart of this process where the broker
+ *       allows it.</li>
+ *   <li>{@link Settlement#deadLetter(DeadLetterEnvelope) dead-letter}: publish the original payload
+ *       and headers plus the envelope's headers to the source's dead-letter destination, wait for
+ *       the broker to confirm it, then remove the original. Never remove first.</li>
+ * </ul>
+ * The returned stage completes when the broker has confirmed the settlement, and completes
+ * exceptionally if it could not be done; in that case the source makes the message available
+ * again rather than dropping it.
+ *
+ * <h2>Flow control</h2>
+ * After {@link #pause()} returns, the source starts no new delivery until {@link #resume()}.
+ * Deliveries already under way on other threads may still reach the sink; the pipeline allows for
+ * that. A paused source keeps its broker session alive (a Kafka source keeps polling with its
+ * partitions paused), so a long pause never causes a rebalance or a connection drop.
+ */
+public interface BrokerSource extends AutoCloseable {
+
+    /** The name given to this source in configuration; it appears in logs, metrics and envelopes. */
+    String name();
+
+    /** Connects and starts delivering messages to {@code sink}. Called at most once. */
+    void start(MessageSink sink);
+
+    /** Stops starting new deliveries until {@link #resume()}; idempotent. */
+    void pause();
+
+    /** Restarts delivery after {@link #pause()}; idempotent. */
+    void resume();
+
+    /** What the source knows about its connection, for health checks and status pages. */
+    SourceHealth health();
+
+    /**
+     * Stops delivery, waits up to {@code timeout} for messages already delivered to be settled, then
+     * returns the rest to the broker (they are delivered again, to this or another consumer) and
+     * releases every thread and connection. Settling a message after close has no effect on the
+     * broker and completes its stage exceptionally. Idempotent.
+     */
+    void close(Duration timeout);
+
+    /** Same as {@code close(Duration.ofSeconds(30))}. */
+    @Override
+    default void close() {
+        close(Duration.ofSeconds(30));
+    }
+}
