@@ -65,7 +65,10 @@ import java.time.Duration;
  * <h2>Flow control</h2>
  * After {@link #pause()} returns, the source starts no new delivery until {@link #resume()}.
  * Deliveries already under way on other threads may still reach the sink; the pipeline allows for
- * that. A paused source keeps its broker session alive (a Kafka source keeps polling with its
+ * that. {@code pause()} and {@code resume()} return at once: they set state that the delivery
+ * threads read and never wait for a delivery thread (the pipeline calls them while holding its own
+ * lock, so a source must not hold a lock of its own while calling the sink that {@code pause()}
+ * also takes). A paused source keeps its broker session alive (a Kafka source keeps polling with its
  * partitions paused), so a long pause never causes a rebalance or a connection drop.
  */
 public interface BrokerSource extends AutoCloseable {
