@@ -126,7 +126,8 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final CircuitBreaker circuit;
     private Lane probeLane;
     private boolean started;
-    private boolean closed;
+    private volatile boolean closed;
+    private volatile boolean backpressured;
     private volatile String lastError;
 
     private final ExecutorService workers;
@@ -235,10 +236,8 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private void accept(InboundMessage message) {
         received.increment();
         notifyListener(() -> listener.onReceived(message.coordinates()));
-        synchronized (lock) {
-            if (closed) {
-                return; // left unsettled: the source returns it to the broker when it closes
-            }
+        if (closed) {
+            return; // left unsettled: the source returns it to the broker when it closes
         }
         inFlight.incrementAndGet();
         updateBackpressure();
@@ -644,13 +643,20 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
     private void updateBackpressure() {
         int n = inFlight.get();
+        // Fast path without the lock: most calls cross no threshold.
+        if (backpressured ? n > config.maxInFlight() / 2 : n < config.maxInFlight()) {
+            return;
+        }
         synchronized (lock) {
             if (closed) {
                 return;
             }
+            n = inFlight.get();
             if (n >= config.maxInFlight()) {
+                backpressured = true;
                 addPauseReasonLocked(PauseReason.BACKPRESSURE, "back-pressure: " + n + " messages in flight");
             } else if (n <= config.maxInFlight() / 2) {
+                backpressured = false;
                 removePauseReasonLocked(PauseReason.BACKPRESSURE);
             }
         }
