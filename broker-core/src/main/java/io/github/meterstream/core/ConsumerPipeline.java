@@ -128,6 +128,8 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private boolean started;
     private volatile boolean closed;
     private volatile boolean backpressured;
+    /** True while the circuit is closed with no failure counted: successes then skip the lock. */
+    private volatile boolean downstreamHealthy = true;
     private volatile String lastError;
 
     private final ExecutorService workers;
@@ -349,7 +351,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                         if (lane == probeLane) {
                             probeLane = null;
                         }
-                        parked.add(lane);
+                        if (circuit.state() == CircuitBreaker.State.CLOSED) {
+                            // a probe closed the circuit between the failure and now: no reason to wait
+                            dispatchLocked(lane);
+                        } else {
+                            parked.add(lane);
+                        }
                         return;
                     case HALT:
                     default:
@@ -530,6 +537,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         Duration delay = backoff.delay(job.transientFailures);
         synchronized (lock) {
             if (blamesDownstream) {
+                downstreamHealthy = false;
                 Duration open = circuit.onFailure();
                 if (open != null) {
                     openCircuitLocked(open, cause);
@@ -629,7 +637,11 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     }
 
     private void downstreamSucceeded() {
+        if (downstreamHealthy) {
+            return; // the common case needs no lock
+        }
         synchronized (lock) {
+            downstreamHealthy = true;
             if (circuit.onSuccess()) {
                 LOG.info("Probe succeeded; circuit closed, resuming source {} ({} keys waiting)", source.name(), parked.size());
                 probeLane = null;
