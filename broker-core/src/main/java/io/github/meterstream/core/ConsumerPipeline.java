@@ -171,9 +171,10 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     /**
      * Hibernate Validator, bootstrapped without the service loader or Jakarta EL so that it works
      * inside an OSGi bundle: the provider is named directly and messages use parameter
-     * interpolation only.
+     * interpolation only. Public so that tools and tests validate a decoded message exactly as the
+     * pipeline does; the caller closes the factory.
      */
-    static ValidatorFactory defaultValidatorFactory() {
+    public static ValidatorFactory defaultValidatorFactory() {
         return Validation.byProvider(HibernateValidator.class)
                 .providerResolver(() -> List.of(new HibernateValidator()))
                 .configure()
