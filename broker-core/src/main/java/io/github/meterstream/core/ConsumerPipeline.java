@@ -126,7 +126,10 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final CircuitBreaker circuit;
     private Lane probeLane;
     private boolean started;
-    private boolean closed;
+    private volatile boolean closed;
+    private volatile boolean backpressured;
+    /** True while the circuit is closed with no failure counted: successes then skip the lock. */
+    private volatile boolean downstreamHealthy = true;
     private volatile String lastError;
 
     private final ExecutorService workers;
@@ -168,9 +171,10 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     /**
      * Hibernate Validator, bootstrapped without the service loader or Jakarta EL so that it works
      * inside an OSGi bundle: the provider is named directly and messages use parameter
-     * interpolation only.
+     * interpolation only. Public so that tools and tests validate a decoded message exactly as the
+     * pipeline does; the caller closes the factory.
      */
-    static ValidatorFactory defaultValidatorFactory() {
+    public static ValidatorFactory defaultValidatorFactory() {
         return Validation.byProvider(HibernateValidator.class)
                 .providerResolver(() -> List.of(new HibernateValidator()))
                 .configure()
@@ -235,10 +239,8 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private void accept(InboundMessage message) {
         received.increment();
         notifyListener(() -> listener.onReceived(message.coordinates()));
-        synchronized (lock) {
-            if (closed) {
-                return; // left unsettled: the source returns it to the broker when it closes
-            }
+        if (closed) {
+            return; // left unsettled: the source returns it to the broker when it closes
         }
         inFlight.incrementAndGet();
         updateBackpressure();
@@ -350,7 +352,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                         if (lane == probeLane) {
                             probeLane = null;
                         }
-                        parked.add(lane);
+                        if (circuit.state() == CircuitBreaker.State.CLOSED) {
+                            // a probe closed the circuit between the failure and now: no reason to wait
+                            dispatchLocked(lane);
+                        } else {
+                            parked.add(lane);
+                        }
                         return;
                     case HALT:
                     default:
@@ -531,6 +538,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         Duration delay = backoff.delay(job.transientFailures);
         synchronized (lock) {
             if (blamesDownstream) {
+                downstreamHealthy = false;
                 Duration open = circuit.onFailure();
                 if (open != null) {
                     openCircuitLocked(open, cause);
@@ -630,7 +638,11 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     }
 
     private void downstreamSucceeded() {
+        if (downstreamHealthy) {
+            return; // the common case needs no lock
+        }
         synchronized (lock) {
+            downstreamHealthy = true;
             if (circuit.onSuccess()) {
                 LOG.info("Probe succeeded; circuit closed, resuming source {} ({} keys waiting)", source.name(), parked.size());
                 probeLane = null;
@@ -644,13 +656,20 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
     private void updateBackpressure() {
         int n = inFlight.get();
+        // Fast path without the lock: most calls cross no threshold.
+        if (backpressured ? n > config.maxInFlight() / 2 : n < config.maxInFlight()) {
+            return;
+        }
         synchronized (lock) {
             if (closed) {
                 return;
             }
+            n = inFlight.get();
             if (n >= config.maxInFlight()) {
+                backpressured = true;
                 addPauseReasonLocked(PauseReason.BACKPRESSURE, "back-pressure: " + n + " messages in flight");
             } else if (n <= config.maxInFlight() / 2) {
+                backpressured = false;
                 removePauseReasonLocked(PauseReason.BACKPRESSURE);
             }
         }

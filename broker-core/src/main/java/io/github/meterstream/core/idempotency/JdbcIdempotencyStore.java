@@ -1,0 +1,381 @@
+package io.github.meterstream.core.idempotency;
+
+import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.config.ConfigKey;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link IdempotencyStore} in a relational database shared by every node: MySQL/MariaDB,
+ * PostgreSQL or H2, the databases Kill Bill runs on. {@code claim} is atomic across processes: the
+ * table's primary key lets exactly one INSERT of a key succeed, and an expired claim is taken over
+ * by an UPDATE conditional on the token and lease that were read, so two nodes never both get
+ * {@code CLAIMED}.
+ *
+ * <p><b>Clocks.</b> Leases are epoch milliseconds computed from this store's {@link Clock}, not
+ * from the database's clock, so no database or session time zone can shift them. The price: the
+ * nodes' clocks must agree to within a small fraction of the lease (NTP gives milliseconds; keep
+ * leases in seconds or more). A node whose clock runs ahead by {@code d} sees other nodes' leases
+ * expire {@code d} early and may run their message a second time.
+ *
+ * <p><b>Schema.</b> One row per key, in a table created by {@link #createTableIfAbsent()} or by an
+ * operator from the classpath resources {@code io/github/meterstream/core/idempotency/ddl.sql}
+ * (MySQL, MariaDB, H2) and {@code ddl-postgresql.sql}. Completed rows are kept until
+ * {@link #purgeCompletedBefore(Instant)} deletes them; how long to remember is the operator's (or
+ * the plugin's) decision, since a message redelivered after its row is purged is handled again.
+ *
+ * <p><b>Failures.</b> Every {@link SQLException} (database down, connection refused, pool
+ * exhausted) is thrown as a {@link TransientFailure} naming the operation and the key: the pipeline
+ * retries the message and, when the failures persist, pauses consumption until the database is
+ * back. Each operation borrows one connection from the {@link DataSource} and returns it before
+ * returning, so give the store a pooled data source in production.
+ */
+public final class JdbcIdempotencyStore implements IdempotencyStore {
+
+    public static final String DEFAULT_TABLE_NAME = "meterstream_idempotency";
+
+    /** The table name as an operator configures it; the same rule guards the constructor. */
+    public static final ConfigKey<String> TABLE_NAME = ConfigKey.string("idempotency.jdbc.table", DEFAULT_TABLE_NAME,
+                    "Table of the JDBC idempotency store, shared by every node consuming the same messages")
+            .rule(JdbcIdempotencyStore::isPlainIdentifier, "must be a plain SQL identifier: a letter or '_', then"
+                    + " letters, digits or '_', at most 63 characters");
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcIdempotencyStore.class);
+
+    // 63: PostgreSQL's limit, the lowest of the three. Unquoted everywhere, so H2 folding it to upper
+    // case and PostgreSQL to lower case is harmless: every statement names it the same way.
+    private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final Pattern DDL_TABLE_NAME = Pattern.compile("\\b" + DEFAULT_TABLE_NAME + "\\b");
+    private static final String RESOURCE_DIR = "/io/github/meterstream/core/idempotency/";
+    private static final String CLAIMED = "CLAIMED";
+    private static final String COMPLETED = "COMPLETED";
+    // Each attempt that loses a race saw the row change between two statements, i.e. another node
+    // claimed, released or completed it just then. Giving up after a few and answering IN_PROGRESS
+    // makes the pipeline retry later, which is right: someone else is acting on that key.
+    private static final int MAX_CLAIM_ATTEMPTS = 5;
+    // MySQL and MariaDB report every integrity violation as SQLState 23000; ER_DUP_ENTRY tells which.
+    private static final int MYSQL_ER_DUP_ENTRY = 1062;
+
+    private final DataSource dataSource;
+    private final String table;
+    private final Clock clock;
+    private final String nodeId;
+
+    private final String insertClaim;
+    private final String selectRow;
+    private final String takeOverExpired;
+    private final String completeClaim;
+    private final String deleteClaim;
+    private final String purgeCompleted;
+
+    /**
+     * A store in {@code tableName} of {@code dataSource}.
+     *
+     * @param tableName a plain SQL identifier (see {@link #TABLE_NAME}), usually {@link #DEFAULT_TABLE_NAME}
+     * @param clock     the source of lease times; every node's clock must agree (see the class comment)
+     * @param nodeId    names this node in logs, e.g. when it takes over another node's expired claim
+     * @throws IllegalArgumentException if {@code tableName} is not a plain identifier
+     */
+    public JdbcIdempotencyStore(DataSource dataSource, String tableName, Clock clock, String nodeId) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.table = Objects.requireNonNull(tableName, "tableName");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        // The name is spliced into SQL text (identifiers cannot be bind parameters), hence the strict rule.
+        if (!isPlainIdentifier(tableName)) {
+            throw new IllegalArgumentException("idempotency table name " + TABLE_NAME.ruleTexts().get(0)
+                    + ", was '" + tableName + "'");
+        }
+        String pk = " WHERE key_namespace = ? AND key_scope = ? AND key_id = ?";
+        insertClaim = "INSERT INTO " + table + " (key_namespace, key_scope, key_id, fingerprint, state, claim_token,"
+                + " lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, '" + CLAIMED + "', ?, ?, ?, ?)";
+        selectRow = "SELECT fingerprint, state, claim_token, lease_until FROM " + table + pk;
+        // state = CLAIMED matters as much as the token: complete() keeps the token, so a row read as
+        // CLAIMED may be COMPLETED under the same token by the time this runs.
+        takeOverExpired = "UPDATE " + table + " SET claim_token = ?, lease_until = ?, updated_at = ?" + pk
+                + " AND state = '" + CLAIMED + "' AND claim_token = ? AND lease_until <= ?";
+        completeClaim = "UPDATE " + table + " SET state = '" + COMPLETED + "', updated_at = ?" + pk
+                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
+        deleteClaim = "DELETE FROM " + table + pk + " AND state = '" + CLAIMED + "' AND claim_token = ?";
+        purgeCompleted = "DELETE FROM " + table + " WHERE state = '" + COMPLETED + "' AND updated_at < ?";
+    }
+
+    /** A store in {@link #DEFAULT_TABLE_NAME}, with leases from the system clock. */
+    public JdbcIdempotencyStore(DataSource dataSource, String nodeId) {
+        this(dataSource, DEFAULT_TABLE_NAME, Clock.systemUTC(), nodeId);
+    }
+
+    static boolean isPlainIdentifier(String name) {
+        return name != null && PLAIN_IDENTIFIER.matcher(name).matches();
+    }
+
+    /**
+     * Creates the table unless it exists, with the DDL for the database the data source reaches:
+     * {@code ddl-postgresql.sql} for PostgreSQL, {@code ddl.sql} for MySQL, MariaDB and H2 (in any
+     * compatibility mode). An existing table is left as it is, even if its columns differ.
+     *
+     * @throws IllegalStateException for another database; apply one of the DDL files by hand instead
+     */
+    public void createTableIfAbsent() {
+        try (Connection c = dataSource.getConnection()) {
+            String product = c.getMetaData().getDatabaseProductName();
+            String resource = ddlResourceFor(product);
+            for (String statement : statements(readResource(resource))) {
+                try (Statement s = c.createStatement()) {
+                    s.execute(DDL_TABLE_NAME.matcher(statement).replaceAll(Matcher.quoteReplacement(table)));
+                }
+            }
+            LOG.info("Idempotency table {} is ready ({} from {}), node {}", table, product, resource, nodeId);
+        } catch (SQLException e) {
+            throw new TransientFailure("could not create idempotency table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String ddlResourceFor(String databaseProductName) {
+        String p = databaseProductName == null ? "" : databaseProductName.toLowerCase(Locale.ROOT);
+        if (p.contains("postgresql")) {
+            return "ddl-postgresql.sql";
+        }
+        if (p.contains("mysql") || p.contains("mariadb") || p.equals("h2")) {
+            return "ddl.sql";
+        }
+        throw new IllegalStateException("no idempotency DDL for database '" + databaseProductName
+                + "'; supported: MySQL, MariaDB, PostgreSQL, H2. Adapt " + RESOURCE_DIR + "ddl.sql and apply it by hand");
+    }
+
+    private static String readResource(String name) {
+        try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream(RESOURCE_DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing classpath resource " + RESOURCE_DIR + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read classpath resource " + RESOURCE_DIR + name, e);
+        }
+    }
+
+    /** The statements of a DDL file: line comments dropped, split on ';' (the files hold no literal ';'). */
+    private static List<String> statements(String script) {
+        StringBuilder sql = new StringBuilder();
+        for (String line : script.split("\n")) {
+            if (!line.trim().startsWith("--")) {
+                sql.append(line).append('\n');
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : sql.toString().split(";")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
+
+    // Every statement runs in autocommit mode, on its own: the INSERT that may hit the primary key,
+    // the SELECT and the conditional UPDATE. No transaction spans them, and none is needed, because
+    // each write re-checks in its WHERE clause what was read (optimistic concurrency) and the
+    // primary key arbitrates concurrent INSERTs. It also sidesteps PostgreSQL, which aborts the
+    // whole transaction after the failed INSERT, and long-held row locks on MySQL.
+    @Override
+    public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        Objects.requireNonNull(lease, "lease");
+        long now = clock.millis();
+        long leaseUntil = now + lease.toMillis();
+        try (Connection c = autoCommitConnection()) {
+            for (int attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
+                String token = UUID.randomUUID().toString();
+                if (insertClaim(c, key, fingerprint, token, leaseUntil, now)) {
+                    return ClaimResult.claimed(token);
+                }
+                try (PreparedStatement s = c.prepareStatement(selectRow)) {
+                    bindKey(s, 1, key);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (!rs.next()) {
+                            continue; // released or purged since the INSERT failed: insert again
+                        }
+                        String storedFingerprint = rs.getString(1);
+                        String state = rs.getString(2);
+                        String storedToken = rs.getString(3);
+                        long storedLeaseUntil = rs.getLong(4);
+                        if (!storedFingerprint.equals(fingerprint)) {
+                            return ClaimResult.conflict(storedFingerprint);
+                        }
+                        if (COMPLETED.equals(state)) {
+                            return ClaimResult.duplicate();
+                        }
+                        if (storedLeaseUntil > now) {
+                            return ClaimResult.inProgress();
+                        }
+                        if (takeOver(c, key, storedToken, token, leaseUntil, now)) {
+                            LOG.info("Node {} took over the expired claim on {} (lease ended {} ms ago)",
+                                    nodeId, key, now - storedLeaseUntil);
+                            return ClaimResult.claimed(token);
+                        }
+                    }
+                }
+            }
+            LOG.debug("Claim on {} lost {} races in a row; answering IN_PROGRESS", key, MAX_CLAIM_ATTEMPTS);
+            return ClaimResult.inProgress();
+        } catch (SQLException e) {
+            throw unavailable("claim", key, e);
+        }
+    }
+
+    private boolean insertClaim(Connection c, IdempotencyKey key, String fingerprint, String token, long leaseUntil,
+                                long now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(insertClaim)) {
+            int i = bindKey(s, 1, key);
+            s.setString(i++, fingerprint);
+            s.setString(i++, token);
+            s.setLong(i++, leaseUntil);
+            s.setLong(i++, now);
+            s.setLong(i, now);
+            s.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private boolean takeOver(Connection c, IdempotencyKey key, String oldToken, String newToken, long leaseUntil,
+                             long now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(takeOverExpired)) {
+            s.setString(1, newToken);
+            s.setLong(2, leaseUntil);
+            s.setLong(3, now);
+            int i = bindKey(s, 4, key);
+            s.setString(i++, oldToken);
+            s.setLong(i, now);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * True for a unique-key violation, the expected answer when the key is already in the table.
+     * SQLState class 23 (integrity constraint violation) is the portable signal, PostgreSQL and H2
+     * say 23505; the INSERT binds no nulls and a valid state, so the primary key is the only
+     * constraint it can break. MySQL's error 1062 is checked too, for drivers that report it
+     * without a standard SQLState.
+     */
+    static boolean isDuplicateKey(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            String state = x.getSQLState();
+            if ((state != null && state.startsWith("23")) || x.getErrorCode() == MYSQL_ER_DUP_ENTRY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void complete(IdempotencyKey key, String claimToken) {
+        Objects.requireNonNull(key, "key");
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(completeClaim)) {
+            s.setLong(1, clock.millis());
+            int i = bindKey(s, 2, key);
+            s.setString(i, claimToken);
+            if (s.executeUpdate() == 0) {
+                LOG.debug("Completion of {} ignored: token {} no longer holds the claim", key, claimToken);
+            }
+        } catch (SQLException e) {
+            throw unavailable("complete", key, e);
+        }
+    }
+
+    @Override
+    public void release(IdempotencyKey key, String claimToken) {
+        Objects.requireNonNull(key, "key");
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(deleteClaim)) {
+            int i = bindKey(s, 1, key);
+            s.setString(i, claimToken);
+            if (s.executeUpdate() == 0) {
+                LOG.debug("Release of {} ignored: token {} no longer holds the claim", key, claimToken);
+            }
+        } catch (SQLException e) {
+            throw unavailable("release", key, e);
+        }
+    }
+
+    /**
+     * Forgets keys completed before {@code cutoff}, so that the table does not grow forever. Claims
+     * in progress are never purged. A message redelivered after its key is purged is handled
+     * again, so keep keys longer than the brokers may redeliver and producers may resend; when and
+     * with which cutoff to call this is the operator's (or the plugin's) decision, this store never
+     * calls it. One DELETE statement: on a very large backlog, purge in steps of increasing cutoff.
+     *
+     * @return the number of keys deleted
+     */
+    public int purgeCompletedBefore(Instant cutoff) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(purgeCompleted)) {
+            s.setLong(1, cutoff.toEpochMilli());
+            int deleted = s.executeUpdate();
+            LOG.info("Purged {} idempotency keys completed before {} from {}", deleted, cutoff, table);
+            return deleted;
+        } catch (SQLException e) {
+            throw new TransientFailure("idempotency store could not purge keys completed before " + cutoff
+                    + " from table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A connection in autocommit mode; a pool resets what we change when the connection returns. */
+    private Connection autoCommitConnection() throws SQLException {
+        Connection c = dataSource.getConnection();
+        try {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            return c;
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static int bindKey(PreparedStatement s, int first, IdempotencyKey key) throws SQLException {
+        s.setString(first, key.namespace());
+        s.setString(first + 1, key.scope());
+        s.setString(first + 2, key.id());
+        return first + 3;
+    }
+
+    private TransientFailure unavailable(String operation, IdempotencyKey key, SQLException e) {
+        return new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "idempotency store could not " + operation
+                + " key " + key + " in table " + table + ": " + e.getMessage(), key.namespace(), key.id(), e);
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcIdempotencyStore[table=" + table + ", node=" + nodeId + "]";
+    }
+}

@@ -1,0 +1,180 @@
+package io.github.meterstream.core.usage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.meterstream.core.InboundMessage;
+import io.github.meterstream.core.MessageContract;
+import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.idempotency.IdempotencyKey;
+import io.github.meterstream.core.usage.internal.UsageJson;
+import io.github.meterstream.core.usage.internal.UsageKeys;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The contract of usage messages ({@code docs/MESSAGE-FORMAT.md}).
+ *
+ * <ul>
+ *   <li>{@link #decode}: JSON that cannot be read, or a field of the wrong JSON type, is {@link
+ *       ReasonCodes#MALFORMED_PAYLOAD} with the line and column or the field path; more records than
+ *       {@code usage.max-records-per-message} is {@link ReasonCodes#INVALID_MESSAGE}. The rules on
+ *       values (a negative amount, an unreadable date ...) are Bean Validation annotations on the
+ *       model, checked by the pipeline after decoding ({@code INVALID_MESSAGE}).</li>
+ *   <li>Ordering key: tenant and subscription, as the message names them.</li>
+ *   <li>Idempotency key: (tenant, subscription, trackingId). A tenant named by API key is keyed
+ *       {@code apiKey:<key>}, unless an {@link #withApiKeyResolver API key resolver} maps it to its
+ *       tenant id; with one, a message is a duplicate of the same message sent with the tenant id.</li>
+ *   <li>Fingerprint: see {@link #fingerprint}.</li>
+ * </ul>
+ *
+ * Immutable and thread-safe.
+ */
+public final class UsageMessageContract implements MessageContract<UsageMessage> {
+
+    private static final ObjectMapper MAPPER = UsageJson.newObjectMapper();
+    private static final String API_KEY_PREFIX = "apiKey:";
+
+    private final UsageContractConfig config;
+    private final Function<String, String> apiKeyResolver;
+
+    /** The contract with {@link UsageContractConfig#defaults() default limits}. */
+    public UsageMessageContract() {
+        this(UsageContractConfig.defaults());
+    }
+
+    public UsageMessageContract(UsageContractConfig config) {
+        this(config, null);
+    }
+
+    private UsageMessageContract(UsageContractConfig config, Function<String, String> apiKeyResolver) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.apiKeyResolver = apiKeyResolver;
+    }
+
+    /**
+     * The same contract, deduplicating messages that name their tenant by API key under the
+     * tenant id {@code resolver} returns (the Kill Bill plugin looks the key up). The resolver is
+     * called on a worker thread, from {@link #idempotencyKey} and {@link #fingerprint}, possibly
+     * several times per message, so it should cache. It returns the tenant id, or throws {@link
+     * PermanentFailure} for an unknown key (the message is dead-lettered) or {@link
+     * io.github.meterstream.core.TransientFailure} when it cannot tell now.
+     */
+    public UsageMessageContract withApiKeyResolver(Function<String, String> resolver) {
+        return new UsageMessageContract(config, Objects.requireNonNull(resolver, "resolver"));
+    }
+
+    public UsageContractConfig config() {
+        return config;
+    }
+
+    @Override
+    public UsageMessage decode(InboundMessage message) {
+        return decode(message.payload());
+    }
+
+    /** {@link #decode(InboundMessage)} for a bare payload, for tools and tests. */
+    public UsageMessage decode(byte[] payload) {
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(payload);
+        } catch (JsonProcessingException e) {
+            throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, UsageJson.describeSyntaxError(e), e);
+        } catch (IOException e) {
+            throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, "payload could not be read: " + e.getMessage(), e);
+        }
+        if (tree == null || tree.isMissingNode()) {
+            throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, "payload is empty: expected a JSON object");
+        }
+        if (!tree.isObject()) {
+            throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, "payload: expected an object, got " + UsageJson.kind(tree));
+        }
+        String tenant = tenantLabel(text(tree, "tenantId"), text(tree, "apiKey"));
+        String trackingId = text(tree, "trackingId");
+        UsageMessage decoded;
+        try {
+            decoded = MAPPER.treeToValue(tree, UsageMessage.class);
+        } catch (JsonMappingException e) {
+            throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, UsageJson.describeShapeError(e, tree), tenant,
+                    trackingId, e);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, "payload is not a usage message: " + e.getMessage(),
+                    tenant, trackingId, e);
+        }
+        int records = decoded.recordCount();
+        if (records > config.maxRecordsPerMessage()) {
+            throw new PermanentFailure(ReasonCodes.INVALID_MESSAGE, "unitUsageRecords: " + records + " usage records, the "
+                    + "limit is " + config.maxRecordsPerMessage() + " (" + UsageContractConfig.MAX_RECORDS_PER_MESSAGE.name()
+                    + "); split the usage into several messages, each with its own trackingId", tenant, trackingId, null);
+        }
+        return decoded;
+    }
+
+    @Override
+    public String orderingKey(UsageMessage message) {
+        // The source thread calls this: no resolver here, it may block.
+        return tenant(message) + '/' + UsageKeys.subscriptionScope(message);
+    }
+
+    @Override
+    public Optional<IdempotencyKey> idempotencyKey(UsageMessage message) {
+        return Optional.of(IdempotencyKey.of(tenantNamespace(message), UsageKeys.subscriptionScope(message),
+                message.trackingId()));
+    }
+
+    /**
+     * SHA-256 (hex) of the tenant, the subscription and the sorted (unit type, instant, amount)
+     * triples. Field order, the alias used, {@code 1.0} versus {@code 1}, a date versus its
+     * midnight UTC, and the order or grouping of records do not change it; the tracking id is not
+     * part of it (it is part of the key).
+     */
+    @Override
+    public String fingerprint(UsageMessage message) {
+        return UsageKeys.fingerprint(tenantNamespace(message), UsageKeys.subscriptionScope(message), message);
+    }
+
+    /** The tenant id, or {@code apiKey:<key>}; the resolver is not called. */
+    @Override
+    public String tenant(UsageMessage message) {
+        return tenantLabel(message.tenantId(), message.apiKey());
+    }
+
+    @Override
+    public String trackingId(UsageMessage message) {
+        return message.trackingId();
+    }
+
+    private String tenantNamespace(UsageMessage message) {
+        if (message.tenantId() != null || apiKeyResolver == null) {
+            return message.tenantId() != null ? message.tenantId() : UsageKeys.fit(API_KEY_PREFIX, message.apiKey());
+        }
+        String tenantId = apiKeyResolver.apply(message.apiKey());
+        if (tenantId == null || tenantId.isEmpty()) {
+            throw new IllegalStateException("the API key resolver returned no tenant id for the message's apiKey");
+        }
+        return tenantId.toLowerCase(Locale.ROOT);
+    }
+
+    private static String tenantLabel(String tenantId, String apiKey) {
+        if (tenantId != null) {
+            return tenantId.toLowerCase(Locale.ROOT);
+        }
+        return apiKey == null ? null : API_KEY_PREFIX + apiKey;
+    }
+
+    private static String text(JsonNode tree, String field) {
+        JsonNode n = tree.get(field);
+        return n != null && n.isTextual() ? n.asText() : null;
+    }
+
+    @Override
+    public String toString() {
+        return "UsageMessageContract{" + config + (apiKeyResolver == null ? "" : ", apiKey resolver") + '}';
+    }
+}

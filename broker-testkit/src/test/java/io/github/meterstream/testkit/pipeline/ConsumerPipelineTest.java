@@ -1,0 +1,409 @@
+package io.github.meterstream.testkit.pipeline;
+
+import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.BrokerSourceFactories;
+import io.github.meterstream.core.ConsumerPipeline;
+import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.FailurePolicy;
+import io.github.meterstream.core.MessageEvent;
+import io.github.meterstream.core.MessageHandler;
+import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.PipelineListener;
+import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.config.ConfigException;
+import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.testkit.InMemoryBroker;
+import io.github.meterstream.testkit.InMemoryBrokerSource;
+import io.github.meterstream.testkit.InMemoryBrokerSourceFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+@DisplayName("ConsumerPipeline")
+class ConsumerPipelineTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+    private static final String QUEUE = "events";
+
+    private final InMemoryBroker broker = new InMemoryBroker();
+    private final List<ConsumerPipeline<?>> pipelines = new CopyOnWriteArrayList<>();
+    private final Set<String> handled = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger handlerCalls = new AtomicInteger();
+
+    @AfterEach
+    void close() {
+        pipelines.forEach(p -> p.close(Duration.ofSeconds(5)));
+        broker.close();
+    }
+
+    private ConsumerPipeline<TestEvent> start(MessageHandler<TestEvent> handler, PipelineConfig config, PipelineListener listener) {
+        BrokerSource source = new InMemoryBrokerSource("test", broker, QUEUE);
+        ConsumerPipeline<TestEvent> p = ConsumerPipeline.builder(new TestEvent.Contract())
+                .source(source).handler(handler).config(config).listener(listener).build();
+        pipelines.add(p);
+        p.start();
+        return p;
+    }
+
+    private MessageHandler<TestEvent> recording() {
+        return (m, ctx) -> {
+            handlerCalls.incrementAndGet();
+            handled.add(m.id);
+            return MessageHandler.Outcome.PROCESSED;
+        };
+    }
+
+    private static PipelineConfig fastRetries() {
+        return PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(50))
+                .circuitOpenDuration(Duration.ofMillis(50)).circuitMaxOpenDuration(Duration.ofMillis(200)).build();
+    }
+
+    private List<InMemoryBroker.StoredMessage> deadLetters() {
+        return broker.peek(QUEUE + ".dlq");
+    }
+
+    @Nested
+    @DisplayName("Poison messages")
+    class Poison {
+
+        @Test
+        @DisplayName("a poison message is dead-lettered with a readable reason and the messages behind it are processed")
+        void poisonDoesNotBlock() {
+            broker.publish(QUEUE, TestEvent.json("a", "k", 1));
+            broker.publish(QUEUE, "{\"id\":\"b\",\"key\":\"k\",\"value\":");
+            broker.publish(QUEUE, TestEvent.json("c", "k", -5));
+            broker.publish(QUEUE, TestEvent.json("d", "k", 4));
+            ConsumerPipeline<TestEvent> p = start(recording(), PipelineConfig.defaults(), null);
+
+            await().atMost(DEADLINE).until(() -> handled.containsAll(Set.of("a", "d")) && deadLetters().size() == 2);
+            assertThat(handled).containsExactlyInAnyOrder("a", "d");
+            Map<String, String> malformed = deadLetters().get(0).headers();
+            assertThat(malformed.get(DeadLetterEnvelope.REASON_CODE)).isEqualTo(ReasonCodes.MALFORMED_PAYLOAD);
+            assertThat(malformed.get(DeadLetterEnvelope.REASON)).startsWith("not a test event: Unexpected end-of-input");
+            Map<String, String> invalid = deadLetters().get(1).headers();
+            assertThat(invalid).containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.INVALID_MESSAGE)
+                    .containsEntry(DeadLetterEnvelope.REASON, "value: must not be negative")
+                    .containsEntry(DeadLetterEnvelope.TRACKING_ID, "c")
+                    .containsEntry(DeadLetterEnvelope.TENANT, "t");
+            await().atMost(DEADLINE).until(() -> p.stats().deadLettered() == 2 && p.stats().processed() == 2);
+        }
+
+        @Test
+        @DisplayName("a payload over the size limit is dead-lettered without being parsed")
+        void tooLarge() {
+            broker.publish(QUEUE, TestEvent.json("big", "k", 1) + " ".repeat(2000));
+            start(recording(), PipelineConfig.builder().maxPayloadBytes(1000).build(), null);
+            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            assertThat(deadLetters().get(0).headers().get(DeadLetterEnvelope.REASON))
+                    .contains("limit is 1000 (max-payload-bytes)");
+        }
+
+        @Test
+        @DisplayName("an unexpected handler exception is retried, then dead-lettered as HANDLER_ERROR")
+        void unclassified() {
+            broker.publish(QUEUE, TestEvent.json("npe", "k", 1));
+            PipelineConfig config = PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5))
+                    .retryMaxDelay(Duration.ofMillis(20)).unclassifiedMaxAttempts(3).retryInProcessAttempts(5)
+                    .circuitFailureThreshold(50).build();
+            start((m, ctx) -> {
+                handlerCalls.incrementAndGet();
+                throw new NullPointerException("bug in handler");
+            }, config, null);
+            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            assertThat(handlerCalls).hasValue(3);
+            assertThat(deadLetters().get(0).headers())
+                    .containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.HANDLER_ERROR)
+                    .containsEntry(DeadLetterEnvelope.ATTEMPTS, "3")
+                    .containsEntry(DeadLetterEnvelope.EXCEPTION_CLASS, NullPointerException.class.getName());
+        }
+
+        @Test
+        @DisplayName("under fail-stop a permanent failure stops consumption and leaves the message in the broker")
+        void failStop() {
+            broker.publish(QUEUE, TestEvent.json("bad", "k", -1));
+            broker.publish(QUEUE, TestEvent.json("next", "k", 1));
+            ConsumerPipeline<TestEvent> p = start(recording(),
+                    PipelineConfig.builder().failurePolicy(FailurePolicy.FAIL_STOP).build(), null);
+            await().atMost(DEADLINE).until(() -> p.state() == ConsumerPipeline.State.FAILED);
+            p.close(Duration.ofSeconds(1));
+            assertThat(deadLetters()).isEmpty();
+            assertThat(broker.peek(QUEUE)).extracting(m -> new String(m.payload())).first().asString().contains("\"bad\"");
+        }
+    }
+
+    @Nested
+    @DisplayName("Transient failures")
+    class Transient {
+
+        @Test
+        @DisplayName("a storm of transient failures pauses consumption, dead-letters nothing, and everything is processed after recovery")
+        void stormPausesThenRecovers() {
+            int n = 300;
+            for (int i = 0; i < n; i++) {
+                broker.publish(QUEUE, TestEvent.json("m" + i, "key" + (i % 50), i));
+            }
+            AtomicBoolean down = new AtomicBoolean(true);
+            List<String> paused = new CopyOnWriteArrayList<>();
+            PipelineListener listener = new PipelineListener() {
+                @Override
+                public void onPaused(String source, String reason) {
+                    paused.add(reason);
+                }
+            };
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
+                if (down.get()) {
+                    throw new TransientFailure("Kill Bill is down", new java.net.ConnectException("refused"));
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.builder().maxInFlight(100).retryInitialDelay(Duration.ofMillis(5))
+                    .retryMaxDelay(Duration.ofMillis(50)).circuitOpenDuration(Duration.ofMillis(100))
+                    .circuitMaxOpenDuration(Duration.ofMillis(400)).build(), listener);
+
+            await().atMost(DEADLINE).until(() -> p.state() == ConsumerPipeline.State.CIRCUIT_OPEN);
+            assertThat(paused).anyMatch(r -> r.startsWith("circuit open"));
+            // Consumption is paused: the in-flight bound is never exceeded and the rest stays in the broker.
+            await().during(Duration.ofMillis(500)).atMost(DEADLINE).until(() ->
+                    p.stats().inFlight() <= 100 && broker.depth(QUEUE) >= n - 100 - 1 && deadLetters().isEmpty());
+
+            down.set(false);
+            await().atMost(DEADLINE).until(() -> handled.size() == n);
+            await().atMost(DEADLINE).until(() -> p.state() == ConsumerPipeline.State.RUNNING && p.stats().inFlight() == 0);
+            assertThat(deadLetters()).isEmpty();
+            assertThat(p.stats().deadLettered()).isZero();
+            assertThat(p.stats().retried()).isPositive();
+        }
+
+        @Test
+        @DisplayName("an isolated transient failure is retried in the pipeline and succeeds")
+        void isolatedRetry() {
+            broker.publish(QUEUE, TestEvent.json("flaky", "k", 1));
+            AtomicInteger calls = new AtomicInteger();
+            start((m, ctx) -> {
+                if (calls.incrementAndGet() < 3) {
+                    throw new TransientFailure("timeout", null);
+                }
+                handled.add(m.id);
+                assertThat(ctx.pipelineAttempt()).isEqualTo(3);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(20))
+                    .retryInProcessAttempts(5).build(), null);
+            await().atMost(DEADLINE).until(() -> handled.contains("flaky"));
+            assertThat(calls).hasValue(3);
+        }
+
+        @Test
+        @DisplayName("after its in-process attempts a transiently failing message is handed back to the broker and comes back later")
+        void handedBackToBroker() {
+            broker.publish(QUEUE, TestEvent.json("slow", "k", 1));
+            List<Integer> deliveryAttempts = new CopyOnWriteArrayList<>();
+            start((m, ctx) -> {
+                deliveryAttempts.add(ctx.deliveryAttempt());
+                if (ctx.deliveryAttempt() == 1) {
+                    throw new TransientFailure("not yet", null);
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(20))
+                    .retryInProcessAttempts(2).circuitFailureThreshold(50).build(), null);
+            await().atMost(DEADLINE).until(() -> handled.contains("slow"));
+            assertThat(deliveryAttempts).containsExactly(1, 1, 2);
+            assertThat(deadLetters()).isEmpty();
+        }
+    }
+
+    @Nested
+    @DisplayName("Idempotency")
+    class Idempotency {
+
+        @Test
+        @DisplayName("a duplicate is acknowledged without reaching the handler")
+        void duplicate() {
+            broker.publish(QUEUE, TestEvent.json("once", "k", 1));
+            broker.publish(QUEUE, TestEvent.json("once", "k", 1));
+            broker.publish(QUEUE, TestEvent.json("after", "k", 2));
+            ConsumerPipeline<TestEvent> p = start(recording(), PipelineConfig.defaults(), null);
+            await().atMost(DEADLINE).until(() -> handled.contains("after") && p.stats().duplicates() == 1);
+            assertThat(handlerCalls).hasValue(2);
+            assertThat(broker.depth(QUEUE)).isZero();
+        }
+
+        @Test
+        @DisplayName("a tracking id reused for different content is dead-lettered as a conflict, not dropped")
+        void conflict() {
+            broker.publish(QUEUE, TestEvent.json("trk", "k", 1));
+            broker.publish(QUEUE, TestEvent.json("trk", "k", 999));
+            start(recording(), PipelineConfig.defaults(), null);
+            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            Map<String, String> h = deadLetters().get(0).headers();
+            assertThat(h).containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.IDEMPOTENCY_CONFLICT)
+                    .containsEntry(DeadLetterEnvelope.TRACKING_ID, "trk");
+            assertThat(h.get(DeadLetterEnvelope.REASON)).contains("publish it with a new tracking id");
+            assertThat(handlerCalls).hasValue(1);
+        }
+
+        @Test
+        @DisplayName("a message whose processing failed permanently can be resubmitted once fixed")
+        void resubmitAfterPermanentFailure() {
+            AtomicBoolean reject = new AtomicBoolean(true);
+            broker.publish(QUEUE, TestEvent.json("fixme", "k", 1));
+            start((m, ctx) -> {
+                if (reject.getAndSet(false)) {
+                    throw new PermanentFailure("UNKNOWN_SUBSCRIPTION", "no such subscription yet");
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.defaults(), null);
+            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            broker.publish(QUEUE, TestEvent.json("fixme", "k", 1));
+            await().atMost(DEADLINE).until(() -> handled.contains("fixme"));
+        }
+
+        @Test
+        @DisplayName("a handler reporting the downstream already had it counts a duplicate")
+        void alreadyProcessed() {
+            broker.publish(QUEUE, TestEvent.json("known", "k", 1));
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> MessageHandler.Outcome.ALREADY_PROCESSED,
+                    PipelineConfig.defaults(), null);
+            await().atMost(DEADLINE).until(() -> p.stats().duplicates() == 1);
+            assertThat(p.stats().processed()).isZero();
+        }
+    }
+
+    @Nested
+    @DisplayName("Flow control")
+    class FlowControl {
+
+        @Test
+        @DisplayName("at max-in-flight the source is paused instead of buffering, and resumed when work drains")
+        void backPressure() throws Exception {
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                broker.publish(QUEUE, TestEvent.json("m" + i, "key" + i, i));
+            }
+            CountDownLatch gate = new CountDownLatch(1);
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
+                gate.await(30, TimeUnit.SECONDS);
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.builder().maxInFlight(20).concurrency(4).build(), null);
+            await().atMost(DEADLINE).until(() -> p.state() == ConsumerPipeline.State.BACKPRESSURE);
+            // The source may hand over one message already under way when it is paused.
+            await().during(Duration.ofMillis(300)).atMost(DEADLINE).until(() -> p.stats().inFlight() <= 21);
+            assertThat(broker.depth(QUEUE)).isGreaterThanOrEqualTo(n - 21);
+            gate.countDown();
+            await().atMost(DEADLINE).until(() -> handled.size() == n);
+        }
+
+        @Test
+        @DisplayName("listeners hear received, processed, duplicate and dead-lettered outcomes")
+        void listenerEvents() {
+            Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+            PipelineListener listener = new PipelineListener() {
+                void count(String what) {
+                    counts.computeIfAbsent(what, k -> new AtomicInteger()).incrementAndGet();
+                }
+
+                @Override
+                public void onReceived(io.github.meterstream.core.SourceCoordinates c) {
+                    count("received");
+                }
+
+                @Override
+                public void onProcessed(MessageEvent e) {
+                    count("processed");
+                }
+
+                @Override
+                public void onDuplicate(MessageEvent e) {
+                    count("duplicate");
+                }
+
+                @Override
+                public void onDeadLettered(MessageEvent e, DeadLetterEnvelope env) {
+                    count("dead-lettered");
+                }
+            };
+            broker.publish(QUEUE, TestEvent.json("x", "k", 1));
+            broker.publish(QUEUE, TestEvent.json("x", "k", 1));
+            broker.publish(QUEUE, "not json");
+            start(recording(), PipelineConfig.defaults(), listener);
+            await().atMost(DEADLINE).until(() -> counts.containsKey("dead-lettered") && counts.containsKey("duplicate"));
+            assertThat(counts.get("received")).hasValue(3);
+            assertThat(counts.get("processed")).hasValue(1);
+        }
+
+        @Test
+        @DisplayName("closing returns messages waiting for a retry to the broker")
+        void closeReturnsWaiting() {
+            broker.publish(QUEUE, TestEvent.json("waiting", "k", 1));
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
+                throw new TransientFailure("down", null);
+            }, PipelineConfig.builder().retryInitialDelay(Duration.ofSeconds(20)).retryMaxDelay(Duration.ofSeconds(20)).build(), null);
+            await().atMost(DEADLINE).until(() -> p.stats().retried() == 1);
+            p.close(Duration.ofSeconds(2));
+            assertThat(broker.peek(QUEUE)).hasSize(1);
+            assertThat(deadLetters()).isEmpty();
+        }
+    }
+
+    @Nested
+    @DisplayName("Configuration")
+    class Configuration {
+
+        private final BrokerSourceFactories factories = BrokerSourceFactories.of(new InMemoryBrokerSourceFactory());
+        private static final String PREFIX = "org.killbill.billing.plugin.meterstream.sources.usage.";
+
+        @Test
+        @DisplayName("a missing required key fails at start naming the key")
+        void missingKey() {
+            assertThatThrownBy(() -> factories.create("usage", ConfigValues.of(PREFIX, Map.of("type", "in-memory")), List.of("pipeline")))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage(PREFIX + "queue: is required (Queue to consume.)");
+        }
+
+        @Test
+        @DisplayName("an unknown source type fails listing the known ones")
+        void unknownType() {
+            assertThatThrownBy(() -> factories.create("usage", ConfigValues.of(PREFIX, Map.of("type", "kafak")), List.of()))
+                    .hasMessage(PREFIX + "type: unknown source type 'kafak'; known types: in-memory");
+        }
+
+        @Test
+        @DisplayName("a misspelt adapter key fails instead of being ignored")
+        void misspelt() {
+            assertThatThrownBy(() -> factories.create("usage",
+                    ConfigValues.of(PREFIX, Map.of("type", "in-memory", "queue", "q", "dead-leter-queue", "x")), List.of("pipeline")))
+                    .hasMessageStartingWith(PREFIX + "dead-leter-queue: is not a known key");
+        }
+
+        @Test
+        @DisplayName("a valid section builds a working source, discoverable through the service loader")
+        void discovered() {
+            BrokerSourceFactories discovered = BrokerSourceFactories.discover(getClass().getClassLoader());
+            assertThat(discovered.types()).contains("in-memory");
+            BrokerSource s = discovered.create("usage", ConfigValues.of(PREFIX,
+                    Map.of("type", "in-memory", "queue", "q", "pipeline.max-in-flight", "5")), List.of("pipeline"));
+            assertThat(s.name()).isEqualTo("usage");
+            s.close(Duration.ZERO);
+        }
+    }
+}
