@@ -3,6 +3,7 @@ package io.github.meterstream.killbill;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.core.usage.UsageContractConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,11 +101,13 @@ public final class MeterstreamConfigProperties {
     private final Integer killbillReadMaxRawUsagePreviousPeriod;
     private final Duration stopTimeout;
     private final MeterstreamTenantRules defaultTenantRules;
+    private final UsageContractConfig usageContractConfig;
 
     private MeterstreamConfigProperties(ConfigValues values, Integer killbillReadMax) {
         this.values = values;
         List<ConfigKey<?>> known = new ArrayList<>(KEYS);
         known.addAll(MeterstreamTenantRules.KEYS);
+        known.addAll(UsageContractConfig.KEYS);
         values.requireOnlyKnownKeys(known, List.of(SOURCES));
         this.healthMaxPaused = values.get(HEALTH_MAX_PAUSED);
         this.healthMaxDisconnected = values.get(HEALTH_MAX_DISCONNECTED);
@@ -122,6 +125,7 @@ public final class MeterstreamConfigProperties {
         this.killbillReadMaxRawUsagePreviousPeriod = killbillReadMax;
         this.stopTimeout = values.get(STOP_TIMEOUT);
         this.defaultTenantRules = MeterstreamTenantRules.from(values, null);
+        this.usageContractConfig = UsageContractConfig.from(values);
         ConfigValues all = values.section(SOURCES);
         Map<String, ConfigValues> s = new LinkedHashMap<>();
         for (String name : all.sectionNames()) {
@@ -219,6 +223,11 @@ public final class MeterstreamConfigProperties {
     /** The rules of a tenant that uploaded no plugin configuration. */
     public MeterstreamTenantRules defaultTenantRules() {
         return defaultTenantRules;
+    }
+
+    /** The usage message contract's settings ({@code usage.max-records-per-message}). */
+    public UsageContractConfig usageContractConfig() {
+        return usageContractConfig;
     }
 
     @Override

@@ -91,6 +91,14 @@ public final class KillbillLookups {
         return tenants.get((byId ? "id:" : "key:") + ref, k -> loadTenant(byId, ref, r.trackingId()));
     }
 
+    /**
+     * The tenant id of {@code apiKey}, looked up in Kill Bill once and cached; the usage contract's
+     * api-key resolver (deduplication under the tenant id).
+     */
+    public String tenantIdOfApiKey(String apiKey) {
+        return tenants.get("key:" + apiKey, k -> loadTenant(false, apiKey, null)).toString();
+    }
+
     /** The tenant id of {@code apiKey} if it was looked up already, else null; never calls Kill Bill. */
     public String cachedTenantIdForApiKey(String apiKey) {
         UUID id = apiKey == null ? null : tenantIdByApiKey.get(apiKey);
