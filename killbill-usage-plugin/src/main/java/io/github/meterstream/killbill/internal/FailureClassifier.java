@@ -23,6 +23,16 @@ final class FailureClassifier {
     private FailureClassifier() {
     }
 
+    /** The exception and its root cause, for messages an operator reads. */
+    static String describe(Throwable failure) {
+        Throwable root = failure;
+        int depth = 0;
+        while (root.getCause() != null && root.getCause() != root && depth++ < 32) {
+            root = root.getCause();
+        }
+        return root == failure ? failure.toString() : failure + " (cause: " + root + ')';
+    }
+
     static boolean isTransient(Throwable failure) {
         int depth = 0;
         for (Throwable t = failure; t != null && depth < 32; t = t.getCause(), depth++) {

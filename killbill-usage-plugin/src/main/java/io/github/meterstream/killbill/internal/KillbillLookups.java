@@ -129,7 +129,7 @@ public final class KillbillLookups {
             return t.getId();
         } catch (TenantApiException e) {
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not look up tenant: " + e,
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not look up tenant: " + FailureClassifier.describe(e),
                         ref, trackingId, e);
             }
             throw unknownTenant(byId, ref, trackingId, e);
@@ -180,7 +180,7 @@ public final class KillbillLookups {
                     ctd == null ? null : LocalDate.of(ctd.getYear(), ctd.getMonthOfYear(), ctd.getDayOfMonth()));
         } catch (SubscriptionApiException e) {
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not look up subscription: " + e,
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not look up subscription: " + FailureClassifier.describe(e),
                         tenantId.toString(), trackingId, e);
             }
             throw unknownSubscription(tenantId, byId, ref, trackingId, e);
@@ -272,7 +272,7 @@ public final class KillbillLookups {
             return new PlanUnits(planName, found);
         } catch (CatalogApiException e) {
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not read the catalog: " + e,
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not read the catalog: " + FailureClassifier.describe(e),
                         tenantId.toString(), trackingId, e);
             }
             throw new PermanentFailure(MeterstreamReasonCodes.UNIT_NOT_IN_PLAN, "tenant " + tenantId
@@ -355,7 +355,7 @@ public final class KillbillLookups {
             return e;
         }
         if (FailureClassifier.isTransient(e)) {
-            return new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill unavailable while " + what + ": " + e,
+            return new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill unavailable while " + what + ": " + FailureClassifier.describe(e),
                     tenant, trackingId, e);
         }
         return e;

@@ -129,7 +129,9 @@ public final class MeterstreamRuntime<T> {
         Map<String, String> forAdapter = new LinkedHashMap<>(section.asMap());
         forAdapter.remove(MeterstreamConfigProperties.SOURCE_TENANTS.name());
         ConfigValues adapterSection = ConfigValues.of(section.prefix(), forAdapter);
-        PipelineConfig pipelineConfig = PipelineConfig.from(section.section(MeterstreamConfigProperties.PIPELINE_SECTION));
+        ConfigValues pipelineSection = section.section(MeterstreamConfigProperties.PIPELINE_SECTION);
+        pipelineSection.requireOnlyKnownKeys(PipelineConfig.KEYS, List.of());
+        PipelineConfig pipelineConfig = PipelineConfig.from(pipelineSection);
         BrokerSource source = factories.create(name, adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
         SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> {
             String id = lookups.cachedTenantIdForApiKey(ref);

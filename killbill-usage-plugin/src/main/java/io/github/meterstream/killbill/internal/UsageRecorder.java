@@ -95,7 +95,7 @@ public final class UsageRecorder {
                 return new RecordResult(tenantId, MessageHandler.Outcome.ALREADY_PROCESSED, verdict.late);
             }
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + e, tenant,
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
                         trackingId, e);
             }
             throw new PermanentFailure(MeterstreamReasonCodes.KILLBILL_REJECTED, "Kill Bill refused the usage (code " + e.getCode()
@@ -105,7 +105,7 @@ public final class UsageRecorder {
                 throw e;
             }
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + e, tenant,
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
                         trackingId, e);
             }
             if (KillbillLookups.isNotFound(e)) {

@@ -62,6 +62,8 @@ public final class FakeUsageUserApi implements UsageUserApi {
     public final List<Supplier<Exception>> failNext = new CopyOnWriteArrayList<>();
     /** When set, every call waits here between its duplicate check and its insert. */
     public volatile CyclicBarrier raceWindow;
+    /** How long a call waits in {@link #raceWindow} for the other one. */
+    public volatile long raceWindowMillis = 1000;
 
     FakeUsageUserApi(FakeKillbill killbill) {
         this.killbill = killbill;
@@ -89,7 +91,7 @@ public final class FakeUsageUserApi implements UsageUserApi {
         CyclicBarrier barrier = raceWindow;
         if (barrier != null) {
             try {
-                barrier.await(5, TimeUnit.SECONDS);
+                barrier.await(raceWindowMillis, TimeUnit.MILLISECONDS);
             } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
                 // only one call came: it proceeds alone
             }
