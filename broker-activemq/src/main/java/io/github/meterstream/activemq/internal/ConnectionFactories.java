@@ -22,6 +22,10 @@ public final class ConnectionFactories {
      *   <li>the client never poison-acks by itself ({@code maximumRedeliveries=-1}): a message that
      *       came back many times is still handed to the pipeline, which alone decides to dead-letter
      *       it (the client default would send it to {@code ActiveMQ.DLQ}, or drop it if non-persistent);</li>
+     *   <li>the client's duplicate suppression is off ({@code checkForDuplicates=false}): after a
+     *       failover it would poison-ack a message it believes it saw already, which sends it to
+     *       {@code ActiveMQ.DLQ} although its first acknowledgement may have been ignored by the
+     *       broker; the pipeline's idempotency store removes duplicates instead;</li>
      *   <li>no topic advisories are watched: the source uses none.</li>
      * </ul>
      */
@@ -52,6 +56,7 @@ public final class ConnectionFactories {
         factory.setSendAcksAsync(false);
         factory.setAlwaysSyncSend(true);
         factory.setWatchTopicAdvisories(false);
+        factory.setCheckForDuplicates(false);
         RedeliveryPolicy redelivery = new RedeliveryPolicy();
         redelivery.setMaximumRedeliveries(RedeliveryPolicy.NO_MAXIMUM_REDELIVERIES);
         redelivery.setInitialRedeliveryDelay(0);
