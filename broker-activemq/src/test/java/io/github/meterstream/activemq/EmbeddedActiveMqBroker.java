@@ -19,6 +19,7 @@ import javax.jms.QueueBrowser;
 import javax.jms.Session;
 import javax.jms.TextMessage;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -49,13 +50,15 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAllCallback {
 
-    /** A key store holding the broker's key, and its password. */
+    /** The broker's key store (its key) and trust store (client certificates it accepts), PKCS12, one password. */
     public static final class BrokerKeyStore {
-        final Path path;
+        final Path keyStore;
+        final Path trustStore;
         final String password;
 
-        public BrokerKeyStore(Path path, String password) {
-            this.path = path;
+        public BrokerKeyStore(Path keyStore, Path trustStore, String password) {
+            this.keyStore = keyStore;
+            this.trustStore = trustStore;
             this.password = password;
         }
     }
@@ -118,7 +121,7 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
         b.addConnector("tcp://127.0.0.1:" + port);
         if (sslKeyStore != null) {
             b.setSslContext(brokerSslContext());
-            b.addConnector("ssl://127.0.0.1:" + sslPort);
+            b.addConnector("ssl://127.0.0.1:" + sslPort + "?needClientAuth=true");
         }
         b.start();
         if (!b.waitUntilStarted(30_000)) {
@@ -251,6 +254,15 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
         public String payloadAsString() {
             return new String(payload, StandardCharsets.UTF_8);
         }
+
+        public Map<String, String> properties() {
+            return properties;
+        }
+
+        /** Whether it is a TextMessage. */
+        public boolean text() {
+            return text;
+        }
     }
 
     /** A step that may throw JMSException. */
@@ -275,13 +287,19 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
     // ---- plumbing -----------------------------------------------------------------------------
 
     private SslContext brokerSslContext() throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(sslKeyStore.keyStore), sslKeyStore.password.toCharArray());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load(sslKeyStore.trustStore));
+        return new SslContext(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    }
+
+    private KeyStore load(Path path) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(sslKeyStore.path)) {
+        try (InputStream in = Files.newInputStream(path)) {
             ks.load(in, sslKeyStore.password.toCharArray());
         }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, sslKeyStore.password.toCharArray());
-        return new SslContext(kmf.getKeyManagers(), null, null);
+        return ks;
     }
 
     private static int freePort() throws IOException {
