@@ -1,6 +1,7 @@
 package io.github.meterstream.activemq;
 
 import io.github.meterstream.core.ConsumerPipeline;
+import io.github.meterstream.core.InboundMessage;
 import io.github.meterstream.core.MessageHandler;
 import io.github.meterstream.core.PipelineConfig;
 import io.github.meterstream.core.SourceHealth;
@@ -16,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -72,5 +75,29 @@ class ActiveMqBrokerRestartTest {
         assertThat(handled).hasSize(total);
         assertThat(broker.depth("ActiveMQ.DLQ")).as("nothing was poison-acked to the broker's own DLQ").isZero();
         assertThat(broker.depth(queue + ".DLQ")).isZero();
+    }
+
+    @Test
+    @DisplayName("without failover the source reconnects by itself after reconnect-delay")
+    void reconnectsWithoutFailover() throws Exception {
+        String queue = "usage-reconnect";
+        ActiveMqSource source = new ActiveMqSource("reconnect", ActiveMqSourceConfig.from(ConfigValues.of("sources.reconnect.",
+                Map.of("broker-url", broker.tcpUrl(), "queue", queue, "reconnect-delay", "200ms"))));
+        BlockingQueue<InboundMessage> got = new LinkedBlockingQueue<>();
+        try {
+            source.start(got::add);
+            await().atMost(Duration.ofSeconds(30)).until(() -> source.health().isConnected());
+            broker.stop();
+            await().atMost(Duration.ofSeconds(30)).until(() -> source.health().state() == SourceHealth.State.DISCONNECTED);
+            broker.start();
+            broker.publish(queue, "after restart".getBytes(StandardCharsets.UTF_8), Map.of());
+            InboundMessage m = got.poll(30, TimeUnit.SECONDS);
+            assertThat(m).as("a message delivered after the reconnect").isNotNull();
+            assertThat(m.payloadAsString()).isEqualTo("after restart");
+            m.ack().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(source.health().state()).isEqualTo(SourceHealth.State.CONNECTED);
+        } finally {
+            source.close(Duration.ofSeconds(2));
+        }
     }
 }
