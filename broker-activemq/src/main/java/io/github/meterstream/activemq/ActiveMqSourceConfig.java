@@ -5,6 +5,8 @@ import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
 
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -65,7 +67,8 @@ public final class ActiveMqSourceConfig {
             DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope property value, in UTF-8 bytes.")
             .rule(atLeast(64), "must be at least 64");
     public static final ConfigKey<String> SSL_KEYSTORE = ConfigKey.string("ssl.keystore", null,
-            "Key store (file path or URL) holding this client's certificate, for brokers that require client certificates.");
+            "Key store (file path or URL) holding this client's certificate, for brokers that require client certificates.")
+            .rule(ActiveMqSourceConfig::isReadableStore, "must be a readable file or a URL");
     public static final ConfigKey<String> SSL_KEYSTORE_PASSWORD = ConfigKey.string("ssl.keystore-password", null,
             "Password of ssl.keystore.").secret();
     public static final ConfigKey<String> SSL_KEY_PASSWORD = ConfigKey.string("ssl.key-password", null,
@@ -73,7 +76,8 @@ public final class ActiveMqSourceConfig {
     public static final ConfigKey<String> SSL_KEYSTORE_TYPE = ConfigKey.string("ssl.keystore-type", DEFAULT_STORE_TYPE,
             "Type of ssl.keystore: PKCS12 or JKS.");
     public static final ConfigKey<String> SSL_TRUSTSTORE = ConfigKey.string("ssl.truststore", null,
-            "Trust store (file path or URL) with the broker's certificate or its CA; default the JVM's trust store.");
+            "Trust store (file path or URL) with the broker's certificate or its CA; default the JVM's trust store.")
+            .rule(ActiveMqSourceConfig::isReadableStore, "must be a readable file or a URL");
     public static final ConfigKey<String> SSL_TRUSTSTORE_PASSWORD = ConfigKey.string("ssl.truststore-password", null,
             "Password of ssl.truststore.").secret();
     public static final ConfigKey<String> SSL_TRUSTSTORE_TYPE = ConfigKey.string("ssl.truststore-type", DEFAULT_STORE_TYPE,
@@ -154,6 +158,10 @@ public final class ActiveMqSourceConfig {
     /** Reads and checks every key of {@link #KEYS}. */
     public static ActiveMqSourceConfig from(ConfigValues values) {
         return new ActiveMqSourceConfig(values);
+    }
+
+    private static boolean isReadableStore(String location) {
+        return location.contains("://") || location.startsWith("classpath:") || Files.isReadable(Paths.get(location));
     }
 
     /** {@code Consumer.<consumerName>.VirtualTopic.<topic>}; {@code topic} may already start with {@code VirtualTopic.}. */

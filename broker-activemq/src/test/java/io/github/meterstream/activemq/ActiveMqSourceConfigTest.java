@@ -60,17 +60,19 @@ class ActiveMqSourceConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "consumer-name: is required");
         assertThatThrownBy(() -> config("broker-url", "tcp://mq:61616", "queue", "usage", "consumers", "0"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "consumers: must be at least 1");
-        assertThatThrownBy(() -> config("broker-url", "tcp://mq:61616", "queue", "usage", "ssl.truststore", "/t.p12"))
+        assertThatThrownBy(() -> config("broker-url", "tcp://mq:61616", "queue", "usage", "ssl.truststore", "file:///t.p12"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "ssl.truststore: is only used with an ssl://");
+        assertThatThrownBy(() -> config("broker-url", "ssl://mq:61617", "queue", "usage", "ssl.truststore", "/no/such/trust.p12"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "ssl.truststore: must be a readable file or a URL");
     }
 
     @Test
     @DisplayName("toString prints every value but never a password")
     void secretsAreMasked() {
         ActiveMqSourceConfig c = config("broker-url", "failover:(ssl://a:61617,ssl://b:61617)?jms.password=leak1",
-                "queue", "usage", "username", "meter", "password", "s3cret", "ssl.truststore", "/t.p12",
-                "ssl.truststore-password", "trustpw", "ssl.keystore", "/k.p12", "ssl.keystore-password", "keypw");
-        assertThat(c.toString()).contains("meter", "usage", "/t.p12", "failover:(ssl://a:61617,ssl://b:61617)")
+                "queue", "usage", "username", "meter", "password", "s3cret", "ssl.truststore", "file:///t.p12",
+                "ssl.truststore-password", "trustpw", "ssl.keystore", "file:///k.p12", "ssl.keystore-password", "keypw");
+        assertThat(c.toString()).contains("meter", "usage", "file:///t.p12", "failover:(ssl://a:61617,ssl://b:61617)")
                 .doesNotContain("s3cret", "trustpw", "keypw", "leak1");
     }
 

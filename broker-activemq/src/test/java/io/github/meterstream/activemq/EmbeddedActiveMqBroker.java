@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -244,8 +243,9 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
                 payload = new byte[0];
             }
             Map<String, String> props = new LinkedHashMap<>();
-            for (Object n : Collections.list(m.getPropertyNames())) {
-                String name = (String) n;
+            Enumeration<?> names = m.getPropertyNames();
+            while (names.hasMoreElements()) {
+                String name = (String) names.nextElement();
                 props.put(name, String.valueOf(m.getObjectProperty(name)));
             }
             return new BrowsedMessage(payload, props, text);
