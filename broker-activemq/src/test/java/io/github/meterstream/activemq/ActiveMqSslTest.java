@@ -3,6 +3,7 @@ package io.github.meterstream.activemq;
 import io.github.meterstream.core.InboundMessage;
 import io.github.meterstream.core.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,6 +26,11 @@ class ActiveMqSslTest {
 
     @RegisterExtension
     static final EmbeddedActiveMqBroker broker = new EmbeddedActiveMqBroker(certs.brokerStores());
+
+    @AfterAll
+    static void deleteCertificates() throws Exception {
+        certs.delete();
+    }
 
     private static ActiveMqSource source(String name, boolean withClientStores) {
         Map<String, String> values = new HashMap<>(Map.of("broker-url", broker.sslUrl(), "queue", "usage-tls",

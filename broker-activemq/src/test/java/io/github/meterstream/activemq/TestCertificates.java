@@ -44,6 +44,16 @@ final class TestCertificates {
         }
     }
 
+    /** Deletes the stores and certificates. */
+    void delete() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
     EmbeddedActiveMqBroker.BrokerKeyStore brokerStores() {
         return new EmbeddedActiveMqBroker.BrokerKeyStore(brokerKeyStore, brokerTrustStore, PASSWORD);
     }
