@@ -677,8 +677,11 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
     private void addPauseReasonLocked(PauseReason reason, String text) {
         boolean wasRunning = pauseReasons.isEmpty();
-        if (pauseReasons.add(reason) && wasRunning) {
-            source.pause();
+        if (pauseReasons.add(reason)) {
+            if (wasRunning) {
+                source.pause();
+            }
+            // reported for every new reason: a circuit opening while back-pressure already paused the source still matters
             notifyListener(() -> listener.onPaused(source.name(), text));
         }
     }

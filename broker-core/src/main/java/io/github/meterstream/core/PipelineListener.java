@@ -33,11 +33,14 @@ public interface PipelineListener {
     default void onDeadLettered(MessageEvent event, DeadLetterEnvelope envelope) {
     }
 
-    /** The source was paused; {@code reason} says why (back-pressure, circuit open, failed). */
+    /**
+     * The source was paused for a new reason ({@code reason} says which: back-pressure, circuit
+     * open, failed, closing); it may already have been paused for another one.
+     */
     default void onPaused(String source, String reason) {
     }
 
-    /** The source was resumed. */
+    /** The source was resumed: no reason to pause is left. */
     default void onResumed(String source) {
     }
 }

@@ -1,6 +1,8 @@
 package io.github.meterstream.core.config;
 
 import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
+import io.github.meterstream.core.usage.UsageContractConfig;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -16,5 +18,14 @@ class ConfigurationDocsTest {
         Path doc = Path.of("..", "docs", "CONFIGURATION.md");
         assertThat(GeneratedDocs.check(doc, "pipeline", "org.killbill.billing.plugin.meterstream.sources.<name>.pipeline.",
                 PipelineConfig.KEYS)).isNull();
+    }
+
+    @Test
+    @DisplayName("docs/CONFIGURATION.md lists the usage contract and idempotency store keys exactly as declared")
+    void usageAndStoreTablesMatch() throws Exception {
+        Path doc = Path.of("..", "docs", "CONFIGURATION.md");
+        assertThat(GeneratedDocs.check(doc, "usage", "org.killbill.billing.plugin.meterstream.", UsageContractConfig.KEYS)).isNull();
+        assertThat(GeneratedDocs.check(doc, "idempotency", "org.killbill.billing.plugin.meterstream.",
+                java.util.List.of(JdbcIdempotencyStore.TABLE_NAME))).isNull();
     }
 }

@@ -1,0 +1,315 @@
+package io.github.meterstream.activemq.internal;
+
+import io.github.meterstream.activemq.ActiveMqSourceConfig;
+import io.github.meterstream.core.InboundMessage;
+import io.github.meterstream.core.MessageSink;
+import io.github.meterstream.core.Settlement;
+import io.github.meterstream.core.SourceCoordinates;
+import org.apache.activemq.ActiveMQConnection;
+import org.apache.activemq.ActiveMQSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.jms.DeliveryMode;
+import javax.jms.JMSException;
+import javax.jms.Message;
+import javax.jms.MessageConsumer;
+import javax.jms.MessageProducer;
+import javax.jms.Queue;
+import javax.jms.Session;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One consumer of the source: its own thread, JMS session ({@code INDIVIDUAL_ACKNOWLEDGE}),
+ * consumer and producer. A JMS session may be used by one thread only, so everything that touches
+ * the session runs on this worker's thread: receiving, and every settlement, which other threads
+ * hand over through {@link #settle} and which the thread runs between two receives (a receive
+ * waits at most {@link #POLL_MS}).
+ */
+public final class ConsumerWorker implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerWorker.class);
+
+    /** Longest a receive waits, so that settlements handed over meanwhile run soon. */
+    static final long POLL_MS = 10;
+
+    private final int index;
+    private final String sourceName;
+    private final ActiveMqSourceConfig config;
+    private final ConnectionSupervisor connections;
+    private final InFlightMessages inFlight;
+    private final MessageSink sink;
+    private final BooleanSupplier paused;
+    private final BooleanSupplier closing;
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    /** Deliveries whose settlement failed while the session lived: handed to the sink again. */
+    private final ArrayDeque<Delivery> toRedeliver = new ArrayDeque<>();
+    private final ArrayDeque<Long> redeliverAt = new ArrayDeque<>();
+    private final Set<Delivery> delivered = new HashSet<>();
+    private boolean acceptingTasks = true; // guarded by this
+    private volatile boolean stopped;
+
+    // used by the worker thread only
+    private Session session;
+    private MessageProducer producer;
+    private Queue queue;
+    private Queue deadLetterQueue;
+    private Message held;
+
+    public ConsumerWorker(int index, String sourceName, ActiveMqSourceConfig config, ConnectionSupervisor connections,
+                          InFlightMessages inFlight, MessageSink sink, BooleanSupplier paused, BooleanSupplier closing) {
+        this.index = index;
+        this.sourceName = sourceName;
+        this.config = config;
+        this.connections = connections;
+        this.inFlight = inFlight;
+        this.sink = sink;
+        this.paused = paused;
+        this.closing = closing;
+    }
+
+    /** Asks the thread to finish: it stops receiving, closes its session and fails later settlements. */
+    public void stop() {
+        stopped = true;
+    }
+
+    @Override
+    public void run() {
+        while (!stopped) {
+            ActiveMQConnection connection = null;
+            try {
+                connection = connections.connection();
+                session = connection.createSession(false, ActiveMQSession.INDIVIDUAL_ACKNOWLEDGE);
+                queue = session.createQueue(config.queue());
+                deadLetterQueue = session.createQueue(config.deadLetterQueue());
+                MessageConsumer consumer = session.createConsumer(queue);
+                producer = session.createProducer(null);
+                producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+                connections.connected("consuming queue " + config.queue() + " with " + config.consumers() + " consumer(s)");
+                LOG.info("source {}: consumer {} consuming queue {}", sourceName, index, config.queue());
+                consume(connection, consumer);
+            } catch (JMSException | RuntimeException e) {
+                if (stopped || connections.isClosed()) {
+                    break;
+                }
+                LOG.warn("source {}: consumer {} on queue {} failed, reconnecting in {}: {}", sourceName, index,
+                        config.queue(), config.reconnectDelay(), ConnectionSupervisor.describe(e));
+                connections.failed(e);
+                if (connection != null && !connection.isTransportFailed() && !connection.isClosed() && isConnectionLevel(e)) {
+                    connections.forget(connection);
+                }
+            } finally {
+                endSession();
+            }
+            if (!stopped && !connections.pause(config.reconnectDelay())) {
+                break;
+            }
+        }
+        rejectRemainingTasks();
+    }
+
+    private static boolean isConnectionLevel(Exception e) {
+        return e instanceof JMSException && !(e instanceof javax.jms.InvalidDestinationException);
+    }
+
+    private void consume(ActiveMQConnection connection, MessageConsumer consumer) throws JMSException {
+        while (!stopped) {
+            runTasks();
+            if (!connections.isCurrent(connection) && !connections.isClosed()) {
+                throw new javax.jms.IllegalStateException("connection lost");
+            }
+            if (closing.getAsBoolean() && !toRedeliver.isEmpty()) {
+                returnToBrokerOnClose();
+            }
+            boolean deliver = !paused.getAsBoolean() && !closing.getAsBoolean();
+            if (deliver && held != null) {
+                Message m = held;
+                held = null;
+                deliver(m);
+                continue;
+            }
+            if (deliver && !toRedeliver.isEmpty() && redeliverAt.peekFirst() <= System.nanoTime()) {
+                redeliverAt.pollFirst();
+                Delivery d = toRedeliver.pollFirst();
+                d.attempt++;
+                handOver(d);
+                continue;
+            }
+            if (!deliver || held != null) {
+                waitForTask();
+                continue;
+            }
+            Message m = consumer.receive(POLL_MS);
+            if (m == null) {
+                continue;
+            }
+            if (paused.getAsBoolean() || closing.getAsBoolean()) {
+                held = m; // arrived as the source paused: delivered after resume, or returned on close
+            } else {
+                deliver(m);
+            }
+        }
+    }
+
+    /** Messages waiting for a local redelivery are not waited for: closing the session returns them. */
+    private void returnToBrokerOnClose() {
+        for (Delivery d : toRedeliver) {
+            forget(d);
+        }
+        toRedeliver.clear();
+        redeliverAt.clear();
+    }
+
+    private void waitForTask() {
+        try {
+            Runnable t = tasks.poll(POLL_MS, TimeUnit.MILLISECONDS);
+            if (t != null) {
+                t.run();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = true;
+        }
+    }
+
+    private void runTasks() {
+        Runnable t;
+        while ((t = tasks.poll()) != null) {
+            t.run();
+        }
+    }
+
+    private void deliver(Message m) throws JMSException {
+        Delivery d;
+        try {
+            d = new Delivery(m, session, JmsMessageCodec.payload(m), JmsMessageCodec.text(m),
+                    m.getJMSMessageID(), JmsMessageCodec.attempt(m));
+        } catch (JMSException e) {
+            LOG.error("source {}: cannot read message {} on queue {}; it stays unacknowledged and returns when the "
+                    + "consumer reconnects: {}", sourceName, m.getJMSMessageID(), config.queue(), ConnectionSupervisor.describe(e));
+            throw e;
+        }
+        handOver(d);
+    }
+
+    private void handOver(Delivery d) throws JMSException {
+        InboundMessage message = InboundMessage.builder()
+                .payload(d.payload)
+                .headers(JmsMessageCodec.headers(d.message))
+                .coordinates(SourceCoordinates.of(sourceName, config.queue(), d.messageId))
+                .deliveryAttempt(d.attempt)
+                .receivedAt(Instant.now())
+                .settler((msg, s) -> settle(d, msg, s))
+                .build();
+        inFlight.add(d);
+        delivered.add(d);
+        try {
+            sink.accept(message);
+        } catch (RuntimeException e) {
+            LOG.error("source {}: the sink refused {}; it stays unacknowledged until the source closes", sourceName,
+                    message.coordinates(), e);
+        }
+    }
+
+    /** Called from any thread; the work runs on this worker's thread. */
+    CompletionStage<Void> settle(Delivery d, InboundMessage message, Settlement s) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (this) {
+            if (acceptingTasks) {
+                tasks.add(() -> perform(d, message, s, done));
+                return done;
+            }
+        }
+        done.completeExceptionally(new IllegalStateException("source " + sourceName + " is closed; " + message.coordinates()
+                + " was returned to the broker and will be delivered again"));
+        return done;
+    }
+
+    private void perform(Delivery d, InboundMessage message, Settlement s, CompletableFuture<Void> done) {
+        if (d.session != session || !inFlight.contains(d)) {
+            done.completeExceptionally(new IllegalStateException("the session of " + message.coordinates()
+                    + " was lost; the broker delivers the message again"));
+            return;
+        }
+        try {
+            switch (s.kind()) {
+                case RETRY: {
+                    Message copy = JmsMessageCodec.copy(d, session, Map.of());
+                    JmsMessageCodec.prepareRetry(copy, d.attempt + 1, s.delay().toMillis());
+                    producer.send(queue, copy, DeliveryMode.PERSISTENT, d.message.getJMSPriority(), 0);
+                    d.message.acknowledge();
+                    LOG.info("source {}: {} handed back to the broker, due again in {} (attempt {} next, as {})",
+                            sourceName, message.coordinates(), s.delay(), d.attempt + 1, copy.getJMSMessageID());
+                    break;
+                }
+                case DEAD_LETTER: {
+                    Message copy = JmsMessageCodec.copy(d, session, s.envelope().toHeaders(config.deadLetterMaxHeaderBytes()));
+                    producer.send(deadLetterQueue, copy, DeliveryMode.PERSISTENT, d.message.getJMSPriority(), 0);
+                    d.message.acknowledge();
+                    LOG.info("source {}: {} dead-lettered to {} as {}: {}", sourceName, message.coordinates(),
+                            config.deadLetterQueue(), copy.getJMSMessageID(), s.envelope().reasonCode());
+                    break;
+                }
+                case ACK:
+                default:
+                    d.message.acknowledge();
+                    LOG.debug("source {}: {} acknowledged", sourceName, message.coordinates());
+                    break;
+            }
+            forget(d);
+            done.complete(null);
+        } catch (JMSException | RuntimeException e) {
+            LOG.warn("source {}: settling {} as {} failed; it is delivered again in {}: {}", sourceName,
+                    message.coordinates(), s, config.reconnectDelay(), ConnectionSupervisor.describe(e));
+            toRedeliver.addLast(d);
+            redeliverAt.addLast(System.nanoTime() + config.reconnectDelay().toNanos());
+            done.completeExceptionally(e);
+        }
+    }
+
+    private void forget(Delivery d) {
+        delivered.remove(d);
+        inFlight.remove(d);
+    }
+
+    /** Closes the session: the broker gets back every message this consumer did not acknowledge. */
+    private void endSession() {
+        Session s = session;
+        session = null;
+        producer = null;
+        held = null;
+        toRedeliver.clear();
+        redeliverAt.clear();
+        for (Delivery d : delivered) {
+            inFlight.remove(d);
+        }
+        delivered.clear();
+        if (s != null) {
+            try {
+                s.close();
+            } catch (JMSException | RuntimeException e) {
+                LOG.debug("source {}: closing session of consumer {}: {}", sourceName, index, ConnectionSupervisor.describe(e));
+            }
+        }
+    }
+
+    private void rejectRemainingTasks() {
+        synchronized (this) {
+            acceptingTasks = false;
+        }
+        Runnable t;
+        while ((t = tasks.poll()) != null) {
+            t.run(); // each finds its session gone and fails its stage
+        }
+    }
+}

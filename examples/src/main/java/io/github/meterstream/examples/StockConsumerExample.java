@@ -1,0 +1,69 @@
+package io.github.meterstream.examples;
+
+import io.github.meterstream.core.ConsumerPipeline;
+import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
+import io.github.meterstream.testkit.InMemoryBroker;
+import io.github.meterstream.testkit.InMemoryBrokerSource;
+import org.h2.jdbcx.JdbcDataSource;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * broker-core reused for something that is not Kill Bill: warehouse stock movements applied to a
+ * database exactly once, in order per SKU, with bad movements dead-lettered. The same pipeline,
+ * idempotency store and error policy the Kill Bill plugin uses; only the contract and the handler
+ * are this example's own. Swap the in-memory source for a Kafka, RabbitMQ or ActiveMQ one to run
+ * it on a real broker.
+ *
+ * <p>Run {@link #main} from an IDE, or through its test: {@code mvn -B -pl examples -am verify}.
+ */
+public final class StockConsumerExample {
+
+    private StockConsumerExample() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        JdbcDataSource db = new JdbcDataSource();
+        db.setURL("jdbc:h2:mem:stock;DB_CLOSE_DELAY=-1");
+        StockLedger ledger = new StockLedger(db);
+        ledger.createSchema();
+        ledger.addSku("W1", "CHAIR-RED", 10);
+        ledger.addSku("W1", "TABLE-OAK", 2);
+        JdbcIdempotencyStore store = new JdbcIdempotencyStore(db, JdbcIdempotencyStore.DEFAULT_TABLE_NAME, Clock.systemUTC(), "example");
+        store.createTableIfAbsent();
+
+        InMemoryBroker broker = InMemoryBroker.named("example");
+        broker.publish("stock", "{\"eventId\":\"e-1\",\"warehouse\":\"W1\",\"sku\":\"CHAIR-RED\",\"delta\":-3}");
+        broker.publish("stock", "{\"eventId\":\"e-1\",\"warehouse\":\"W1\",\"sku\":\"CHAIR-RED\",\"delta\":-3}"); // a redelivery
+        broker.publish("stock", "{\"eventId\":\"e-2\",\"warehouse\":\"W1\",\"sku\":\"TABLE-OAK\",\"delta\":-5}"); // would go negative
+        broker.publish("stock", "{\"eventId\":\"e-3\",\"warehouse\":\"W1\",\"sku\":\"LAMP\",\"delta\":4}");       // unknown SKU
+        broker.publish("stock", "{\"eventId\":\"e-4\",\"warehouse\":\"W1\",\"sku\":\"TABLE-OAK\",\"delta\":6}");
+
+        ConsumerPipeline<StockAdjustment> pipeline = ConsumerPipeline.builder(new StockAdjustmentContract())
+                .source(new InMemoryBrokerSource("stock", broker, "stock"))
+                .validator(ledger)
+                .handler(ledger)
+                .idempotencyStore(store)
+                .config(PipelineConfig.builder().concurrency(2).build())
+                .build();
+        pipeline.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (pipeline.stats().received() < 5 || pipeline.stats().inFlight() > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the example did not finish: " + pipeline.stats());
+            }
+            Thread.sleep(20);
+        }
+        pipeline.close();
+
+        System.out.println("stock: " + ledger.snapshot());
+        System.out.println("pipeline: " + pipeline.stats());
+        for (InMemoryBroker.StoredMessage dead : broker.peek("stock.dlq")) {
+            System.out.println("dead-lettered " + dead.headers().get(DeadLetterEnvelope.TRACKING_ID) + ": "
+                    + dead.headers().get(DeadLetterEnvelope.REASON_CODE) + " - " + dead.headers().get(DeadLetterEnvelope.REASON));
+        }
+    }
+}
