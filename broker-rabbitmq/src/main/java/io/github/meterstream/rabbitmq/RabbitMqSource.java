@@ -215,7 +215,7 @@ public final class RabbitMqSource implements BrokerSource {
                     // health already says DISCONNECTED
                 }
             });
-            ConfirmedPublisher pub = new ConfirmedPublisher(c.createChannel(), config.confirmTimeout(), "meterstream-" + name + "-publish");
+            ConfirmedPublisher pub = new ConfirmedPublisher(c, config.confirmTimeout(), "meterstream-" + name + "-publish");
             DeliverySettler set = new DeliverySettler(config, pub);
             List<ConsumerChannel> chans = new ArrayList<>();
             for (int i = 1; i <= config.consumers(); i++) {

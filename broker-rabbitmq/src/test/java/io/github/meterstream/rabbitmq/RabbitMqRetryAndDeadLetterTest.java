@@ -136,6 +136,34 @@ class RabbitMqRetryAndDeadLetterTest {
     }
 
     @Test
+    @DisplayName("after the broker closed the publish channel (exchange deleted) the next dead-letter copy goes through a new channel")
+    void publishChannelIsReopened() throws Exception {
+        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false");
+        broker.declare(config);
+        broker.publish(config.queue(), "poison-3".getBytes(StandardCharsets.UTF_8), Map.of());
+        RabbitMqSource source = new RabbitMqSource("reopen-test", config);
+        toClose.add(() -> source.close(Duration.ofSeconds(2)));
+        BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
+        source.start(received::add);
+        InboundMessage first = received.poll(30, TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+
+        broker.deleteExchange(config.deadLetterExchange()); // publishing to it now closes the channel (404)
+        assertThat(first.deadLetter(envelope(first)).toCompletableFuture()).failsWithin(Duration.ofSeconds(15));
+        InboundMessage again = received.poll(30, TimeUnit.SECONDS);
+        assertThat(again).as("the original, delivered again").isNotNull();
+
+        broker.declare(config); // the exchange is back
+        again.deadLetter(envelope(again)).toCompletableFuture().get(15, TimeUnit.SECONDS);
+        assertThat(broker.peek(config.deadLetterQueue())).extracting(RabbitMqTestBroker.Read::text).containsExactly("poison-3");
+    }
+
+    private static DeadLetterEnvelope envelope(InboundMessage m) {
+        return DeadLetterEnvelope.builder().reasonCode("TEST").reason("dead-lettered by the test")
+                .coordinates(m.coordinates()).lastFailureAt(Instant.now()).build();
+    }
+
+    @Test
     @DisplayName("with declare-topology=false a missing queue fails start, naming the queue and the key to set")
     void missingQueueFailsStart() {
         RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false");

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.fail;
  * {@code RABBITMQ_HOST}/{@code RABBITMQ_PORT} say otherwise. An unreachable broker fails the test
  * with what to do; it never skips.
  */
-final class RabbitMqTestBroker implements AutoCloseable {
+public final class RabbitMqTestBroker implements AutoCloseable {
 
     static final String HOST = System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1");
     static final int PORT = Integer.parseInt(System.getenv().getOrDefault("RABBITMQ_PORT", "5672"));
@@ -37,7 +37,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
     private final Connection admin;
     private final List<RabbitMqSourceConfig> declared = new ArrayList<>();
 
-    RabbitMqTestBroker(String vhost) {
+    public RabbitMqTestBroker(String vhost) {
         requireReachable();
         this.vhost = vhost;
         try {
@@ -52,7 +52,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
         }
     }
 
-    static void requireReachable() {
+    public static void requireReachable() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(HOST, PORT), 2000);
         } catch (IOException e) {
@@ -63,7 +63,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
     }
 
     /** Source configuration for {@code queue}, with test-friendly timeouts; {@code extra} overrides. */
-    RabbitMqSourceConfig config(String queue, String... extra) {
+    public RabbitMqSourceConfig config(String queue, String... extra) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("host", HOST);
         m.put("port", Integer.toString(PORT));
@@ -81,7 +81,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
     }
 
     /** Declares the topology of {@code config} (as the source would) and deletes it on {@link #close()}. */
-    void declare(RabbitMqSourceConfig config) {
+    public void declare(RabbitMqSourceConfig config) {
         try {
             Topology.declare(admin, config);
         } catch (Exception e) {
@@ -95,7 +95,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
         declared.add(config);
     }
 
-    void publish(String queue, byte[] payload, Map<String, String> headers) throws Exception {
+    public void publish(String queue, byte[] payload, Map<String, String> headers) throws Exception {
         try (Channel ch = admin.createChannel()) {
             ch.confirmSelect();
             ch.basicPublish("", queue, true, props(headers), payload);
@@ -119,7 +119,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
     }
 
     /** A message read back from a queue. */
-    static final class Read {
+    public static final class Read {
         final byte[] payload;
         final Map<String, String> headers;
 
@@ -134,7 +134,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
     }
 
     /** Everything in {@code queue}, oldest first, left in place (read without ack, then requeued). */
-    List<Read> peek(String queue) throws Exception {
+    public List<Read> peek(String queue) throws Exception {
         List<Read> out = new ArrayList<>();
         try (Channel ch = admin.createChannel()) {
             GetResponse r;
@@ -146,9 +146,15 @@ final class RabbitMqTestBroker implements AutoCloseable {
     }
 
     /** Ready messages in {@code queue} (not those delivered and unacknowledged). */
-    long depth(String queue) throws Exception {
+    public long depth(String queue) throws Exception {
         try (Channel ch = admin.createChannel()) {
             return ch.queueDeclarePassive(queue).getMessageCount();
+        }
+    }
+
+    void deleteExchange(String exchange) throws Exception {
+        try (Channel ch = admin.createChannel()) {
+            ch.exchangeDelete(exchange);
         }
     }
 
@@ -159,7 +165,7 @@ final class RabbitMqTestBroker implements AutoCloseable {
     }
 
     /** Closes the admin connection and leaves every queue in place. */
-    void disconnect() throws Exception {
+    public void disconnect() throws Exception {
         if (admin.isOpen()) {
             admin.close();
         }

@@ -2,8 +2,11 @@ package io.github.meterstream.rabbitmq.internal;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -28,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  * published {@code mandatory}: one the broker cannot route (a queue deleted since start) comes
  * back as a return, before its confirm, and fails instead of vanishing. The copy id header ties
  * a return to its publish.
+ *
+ * <p>The client's automatic recovery restores the channel after a connection loss. A channel the
+ * broker closed on its own (publishing to an exchange deleted since start) is not recovered by
+ * the client, so the next publish opens a new one.
  */
 public final class ConfirmedPublisher {
 
@@ -44,26 +51,51 @@ public final class ConfirmedPublisher {
         }
     }
 
-    private final Channel channel;
+    private static final Logger LOG = LoggerFactory.getLogger(ConfirmedPublisher.class);
+
+    private final Connection connection;
     private final Duration confirmTimeout;
+    private volatile Channel channel;
+    private volatile boolean closedByBroker;
     private final ExecutorService publishThread;
     private final ConcurrentNavigableMap<Long, Pending> bySequence = new ConcurrentSkipListMap<>();
     private final Map<String, Pending> byCopyId = new ConcurrentHashMap<>();
 
-    public ConfirmedPublisher(Channel channel, Duration confirmTimeout, String threadName) throws IOException {
-        this.channel = channel;
+    public ConfirmedPublisher(Connection connection, Duration confirmTimeout, String threadName) throws IOException {
+        this.connection = connection;
         this.confirmTimeout = confirmTimeout;
         this.publishThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
-        channel.confirmSelect();
-        channel.addConfirmListener((seq, multiple) -> settle(seq, multiple, null),
+        this.channel = open();
+    }
+
+    private Channel open() throws IOException {
+        Channel ch = connection.createChannel();
+        ch.confirmSelect();
+        ch.addConfirmListener((seq, multiple) -> settle(seq, multiple, null),
                 (seq, multiple) -> settle(seq, multiple, "the broker refused it (basic.nack)"));
-        channel.addReturnListener(this::onReturn);
+        ch.addReturnListener(this::onReturn);
         // A closed channel never confirms what is outstanding; after recovery sequence numbers restart.
-        channel.addShutdownListener(this::failAll);
+        ch.addShutdownListener(sig -> {
+            if (!sig.isHardError() && !sig.isInitiatedByApplication()) {
+                closedByBroker = true;
+                LOG.warn("The broker closed the publish channel ({}); the next copy opens a new one", sig.getMessage());
+            }
+            failAll(sig);
+        });
+        return ch;
+    }
+
+    /** The channel to publish on; replaces one the broker closed (runs on the publish thread). */
+    private Channel channel() throws IOException {
+        if (closedByBroker && connection.isOpen()) {
+            closedByBroker = false;
+            channel = open();
+        }
+        return channel;
     }
 
     /**
@@ -80,10 +112,11 @@ public final class ConfirmedPublisher {
             publishThread.execute(() -> {
                 long seq = -1;
                 try {
-                    seq = channel.getNextPublishSeqNo();
+                    Channel ch = channel();
+                    seq = ch.getNextPublishSeqNo();
                     byCopyId.put(copyId, p);
                     bySequence.put(seq, p);
-                    channel.basicPublish(exchange, routingKey, true, props, body);
+                    ch.basicPublish(exchange, routingKey, true, props, body);
                 } catch (IOException | RuntimeException e) {
                     if (seq >= 0) {
                         bySequence.remove(seq);

@@ -43,7 +43,8 @@ public final class ConsumerChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerChannel.class);
 
     private final String name;
-    private final Channel channel;
+    private final Connection connection;
+    private volatile Channel channel;
     private final String queue;
     private final FlowGate gate;
     private final Receiver receiver;
@@ -52,9 +53,11 @@ public final class ConsumerChannel {
     private final AtomicLong incarnation = new AtomicLong();
     private final Thread deliveryThread;
     private volatile String consumerTag;
+    private volatile int prefetch;
 
     public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver) throws IOException {
         this.name = name;
+        this.connection = connection;
         this.channel = connection.createChannel();
         this.queue = queue;
         this.gate = gate;
@@ -73,9 +76,14 @@ public final class ConsumerChannel {
 
     /** Sets the prefetch and registers the consumer; deliveries start at once. */
     public void start(int prefetch) throws IOException {
+        this.prefetch = prefetch;
         deliveryThread.start();
-        channel.basicQos(prefetch);
-        consumerTag = channel.basicConsume(queue, false, "", false, false, null, new DefaultConsumer(channel) {
+        consume(channel);
+    }
+
+    private void consume(Channel ch) throws IOException {
+        ch.basicQos(prefetch);
+        consumerTag = ch.basicConsume(queue, false, "", false, false, null, new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
                 buffer.add(new Delivery(ConsumerChannel.this, incarnation.get(), envelope, properties, body));
@@ -87,9 +95,14 @@ public final class ConsumerChannel {
                 // incarnation, deliveries after a recovery get the new one.
                 incarnation.incrementAndGet();
                 buffer.clear();
-                if (!sig.isInitiatedByApplication()) {
-                    LOG.warn("Consumer {} on queue '{}' lost its channel ({}); unacknowledged messages go back to the queue",
-                            name, queue, sig.getMessage());
+                if (sig.isInitiatedByApplication()) {
+                    return;
+                }
+                LOG.warn("Consumer {} on queue '{}' lost its channel ({}); unacknowledged messages go back to the queue",
+                        name, queue, sig.getMessage());
+                if (!sig.isHardError() && !gate.isStopped()) {
+                    // closed by the broker alone (e.g. consumer_timeout): the client only recovers whole connections
+                    reopenLater();
                 }
             }
 
@@ -100,6 +113,25 @@ public final class ConsumerChannel {
             }
         });
         LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, consumerTag);
+    }
+
+    private void reopenLater() {
+        try {
+            operations.execute(() -> {
+                if (gate.isStopped() || !connection.isOpen()) {
+                    return;
+                }
+                try {
+                    Channel ch = connection.createChannel();
+                    channel = ch;
+                    consume(ch);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("Consumer {} could not reopen its channel on queue '{}': {}; restart the source", name, queue, e.toString());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
     }
 
     private void deliverLoop() {

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Does what a {@link Settlement} asks, in an order that never loses a message:
@@ -85,11 +86,13 @@ public final class DeliverySettler {
                     }
                 });
             } else {
+                Throwable cause = copyError instanceof CompletionException && copyError.getCause() != null
+                        ? copyError.getCause() : copyError;
                 LOG.warn("{} failed for delivery tag {}; returning the original to the queue: {}", what, d.deliveryTag(),
-                        copyError.toString());
+                        cause.getMessage());
                 d.channel().requeue(d, requeueError ->
                         result.completeExceptionally(new IllegalStateException(what + " was not confirmed; the original (tag "
-                                + d.deliveryTag() + ") is delivered again: " + copyError.getMessage(), copyError)));
+                                + d.deliveryTag() + ") is delivered again: " + cause.getMessage(), cause)));
             }
         });
         return result;
