@@ -11,6 +11,8 @@ import io.github.meterstream.rabbitmq.internal.MessageHeaders;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -82,10 +84,11 @@ class RabbitMqRetryAndDeadLetterTest {
         assertThat(broker.depth(config.queue())).isZero();
     }
 
-    @Test
+    @ParameterizedTest(name = "{0} queues")
+    @ValueSource(strings = {"classic", "quorum"})
     @DisplayName("a transient failure handed to the broker comes back through the delay queue, one attempt higher, and succeeds")
-    void transientFailureIsRetriedThroughDelayQueue() throws Exception {
-        RabbitMqSourceConfig config = broker.config(newQueue());
+    void transientFailureIsRetriedThroughDelayQueue(String queueType) throws Exception {
+        RabbitMqSourceConfig config = broker.config(newQueue(), "queue-type", queueType);
         broker.declare(config);
         broker.publish(config.queue(), "flaky-1".getBytes(StandardCharsets.UTF_8), Map.of("x_origin", "test"));
         BlockingQueue<String> calls = new LinkedBlockingQueue<>();
@@ -161,6 +164,31 @@ class RabbitMqRetryAndDeadLetterTest {
     private static DeadLetterEnvelope envelope(InboundMessage m) {
         return DeadLetterEnvelope.builder().reasonCode("TEST").reason("dead-lettered by the test")
                 .coordinates(m.coordinates()).lastFailureAt(Instant.now()).build();
+    }
+
+    @Test
+    @DisplayName("on a quorum queue a message returned by a closing consumer counts its attempt from x-delivery-count")
+    void quorumDeliveryCount() throws Exception {
+        RabbitMqSourceConfig config = broker.config(newQueue(), "queue-type", "quorum");
+        broker.declare(config);
+        broker.publish(config.queue(), "counted".getBytes(StandardCharsets.UTF_8), Map.of());
+        RabbitMqSource first = new RabbitMqSource("quorum-test", config);
+        toClose.add(() -> first.close(Duration.ofSeconds(1)));
+        BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
+        first.start(received::add);
+        InboundMessage m1 = received.poll(30, TimeUnit.SECONDS);
+        assertThat(m1).isNotNull();
+        assertThat(m1.deliveryAttempt()).isEqualTo(1);
+        first.close(Duration.ofMillis(100));
+
+        RabbitMqSource second = new RabbitMqSource("quorum-test", config);
+        toClose.add(() -> second.close(Duration.ofSeconds(1)));
+        second.start(received::add);
+        InboundMessage m2 = received.poll(30, TimeUnit.SECONDS);
+        assertThat(m2).isNotNull();
+        assertThat(m2.headers()).containsEntry("x-delivery-count", "1");
+        assertThat(m2.deliveryAttempt()).isEqualTo(2);
+        m2.ack().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test
