@@ -114,6 +114,7 @@ public final class RabbitMqSource implements BrokerSource {
     private final List<ConsumerChannel> consumers = new ArrayList<>();
     private ScheduledExecutorService reconnector;
 
+    /** A source named {@code name}; it connects only in {@link #start(MessageSink)}. */
     public RabbitMqSource(String name, RabbitMqSourceConfig config) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
@@ -146,6 +147,9 @@ public final class RabbitMqSource implements BrokerSource {
         ConnectionFactory factory = ClientConnectionFactory.create(config, name);
         try {
             connect(factory);
+        } catch (RuntimeException e) {
+            setHealth(SourceHealth.State.DISCONNECTED, e.getMessage());
+            throw e;
         } catch (IOException | TimeoutException e) {
             setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e);
             LOG.warn("Source {} cannot reach RabbitMQ at {} ({}); retrying every {}", name, config.address(), e.toString(),
@@ -184,7 +188,7 @@ public final class RabbitMqSource implements BrokerSource {
             c = factory.newConnection("meterstream-" + name);
         } catch (AuthenticationFailureException e) {
             throw new IllegalStateException("RabbitMQ at " + config.address() + " refused the credentials of user '"
-                    + config.username() + "': check " + config.fullKey(RabbitMqSourceConfig.USERNAME) + " and "
+                    + factory.getUsername() + "': check " + config.fullKey(RabbitMqSourceConfig.USERNAME) + " and "
                     + config.fullKey(RabbitMqSourceConfig.PASSWORD) + " (or " + config.fullKey(RabbitMqSourceConfig.URI) + ')', e);
         }
         try {
