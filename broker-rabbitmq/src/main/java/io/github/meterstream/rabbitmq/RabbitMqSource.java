@@ -1,0 +1,381 @@
+package io.github.meterstream.rabbitmq;
+
+import com.rabbitmq.client.AuthenticationFailureException;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.InboundMessage;
+import io.github.meterstream.core.MessageSink;
+import io.github.meterstream.core.Settlement;
+import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.rabbitmq.internal.ClientConnectionFactory;
+import io.github.meterstream.rabbitmq.internal.ConfirmedPublisher;
+import io.github.meterstream.rabbitmq.internal.ConsumerChannel;
+import io.github.meterstream.rabbitmq.internal.Delivery;
+import io.github.meterstream.rabbitmq.internal.DeliverySettler;
+import io.github.meterstream.rabbitmq.internal.FlowGate;
+import io.github.meterstream.rabbitmq.internal.MessageHeaders;
+import io.github.meterstream.rabbitmq.internal.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link BrokerSource} that consumes one RabbitMQ queue over AMQP 0-9-1 with {@code
+ * com.rabbitmq:amqp-client} 5.x. Several nodes may consume the same queue: they compete for its
+ * messages.
+ *
+ * <h2>Delivery guarantee: at least once</h2>
+ * Every message is consumed with manual acknowledgement. A message leaves the queue only when it
+ * is acknowledged, and a message that is retried or dead-lettered is acknowledged only after the
+ * broker confirmed its copy (publisher confirms). A message is therefore delivered again, to this
+ * node or another, when
+ * <ul>
+ *   <li>the connection or channel was lost before its ack reached the broker (the client recovers
+ *       the connection by itself; unacknowledged messages are requeued by the broker);</li>
+ *   <li>the source closed before it was settled;</li>
+ *   <li>its retry or dead-letter copy was confirmed but the ack of the original was lost: the
+ *       copy and the original both come back.</li>
+ * </ul>
+ * Those are the duplicates; the pipeline's {@link io.github.meterstream.core.idempotency.IdempotencyStore}
+ * removes them before the handler sees them. Nothing is dropped: a settlement that fails completes
+ * its stage exceptionally and the message stays in, or goes back to, the queue.
+ *
+ * <h2>Settlements</h2>
+ * <ul>
+ *   <li>Ack: {@code basic.ack}. AMQP 0-9-1 does not confirm acks; the stage completes when the
+ *       ack was written on an open channel, and fails if the channel that delivered the message
+ *       has closed since (its delivery tag means nothing to a recovered channel).</li>
+ *   <li>Retry after a delay: the delay is rounded up to one of {@code retry.delays}; a copy goes
+ *       to the retry queue {@code <queue>.retry.<millis>} whose message TTL dead-letters it back
+ *       to the work queue. No plugin is needed (RabbitMQ 3.10 and 4.x). The copy carries header
+ *       {@value io.github.meterstream.rabbitmq.internal.MessageHeaders#ATTEMPT_HEADER} (attempts
+ *       made so far), so {@link InboundMessage#deliveryAttempt()} keeps counting.</li>
+ *   <li>Dead-letter: a copy with the original properties and headers plus the envelope's headers
+ *       (each capped at {@code dead-letter.max-header-bytes}) is published to the dead-letter
+ *       exchange with the queue name as routing key, then the original is acked.</li>
+ * </ul>
+ *
+ * <h2>Delivery attempt</h2>
+ * {@code 1 + meterstream_attempt + redeliveries}, where redeliveries is {@code x-delivery-count}
+ * on quorum queues and 1 when a classic queue sets the {@code redelivered} flag (it does not say
+ * how often).
+ *
+ * <h2>Threads and flow control</h2>
+ * Each consumer ({@code consumers}, one channel each) has a delivery thread that calls the sink
+ * in broker order. {@link #pause()} and {@link #resume()} only flip a flag the delivery threads
+ * read: a paused consumer stays registered, the broker stops sending at {@code prefetch}
+ * unacknowledged messages, and the connection (with its heartbeats) stays up. All operations on
+ * a channel run on one thread per channel, so settlements may come from any thread. A pause
+ * longer than the broker's {@code consumer_timeout} (30 minutes by default) makes the broker
+ * close the channel; its messages are then delivered again.
+ *
+ * <h2>Connection loss</h2>
+ * The client's automatic recovery reconnects every {@code recovery-interval}, redeclares the
+ * topology and re-registers the consumers; {@link #health()} reports {@code DISCONNECTED} until
+ * it has. A broker unreachable at {@link #start(MessageSink)} is retried the same way; refused
+ * credentials and a missing queue (with {@code declare-topology=false}) fail start.
+ */
+public final class RabbitMqSource implements BrokerSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitMqSource.class);
+
+    private final String name;
+    private final RabbitMqSourceConfig config;
+    private final FlowGate gate = new FlowGate();
+    private final Object lifecycle = new Object();
+    private final Object unsettledMonitor = new Object();
+    private int unsettled;
+
+    private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
+    private volatile boolean closed;
+    private boolean started;
+    private boolean closing;
+    private MessageSink sink;
+    private Connection connection;
+    private ConfirmedPublisher publisher;
+    private DeliverySettler settler;
+    private final List<ConsumerChannel> consumers = new ArrayList<>();
+    private ScheduledExecutorService reconnector;
+
+    /** A source named {@code name}; it connects only in {@link #start(MessageSink)}. */
+    public RabbitMqSource(String name, RabbitMqSourceConfig config) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The configuration this source was created with. */
+    public RabbitMqSourceConfig config() {
+        return config;
+    }
+
+    @Override
+    public void start(MessageSink sink) {
+        Objects.requireNonNull(sink, "sink");
+        synchronized (lifecycle) {
+            if (started) {
+                throw new IllegalStateException("source " + name + " was already started");
+            }
+            if (closing) {
+                throw new IllegalStateException("source " + name + " is closed");
+            }
+            started = true;
+            this.sink = sink;
+        }
+        setHealth(SourceHealth.State.CONNECTING, config.address());
+        ConnectionFactory factory = ClientConnectionFactory.create(config, name);
+        try {
+            connect(factory);
+        } catch (RuntimeException e) {
+            setHealth(SourceHealth.State.DISCONNECTED, e.getMessage());
+            throw e;
+        } catch (IOException | TimeoutException e) {
+            setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e);
+            LOG.warn("Source {} cannot reach RabbitMQ at {} ({}); retrying every {}", name, config.address(), e.toString(),
+                    config.recoveryInterval());
+            scheduleReconnect(factory);
+        }
+    }
+
+    private void scheduleReconnect(ConnectionFactory factory) {
+        synchronized (lifecycle) {
+            if (closing) {
+                return;
+            }
+            if (reconnector == null) {
+                reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "meterstream-" + name + "-connect");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            reconnector.schedule(() -> {
+                try {
+                    connect(factory);
+                } catch (IOException | TimeoutException | RuntimeException e) {
+                    setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e.getMessage());
+                    LOG.warn("Source {} still cannot connect to {}: {}", name, config.address(), e.toString());
+                    scheduleReconnect(factory);
+                }
+            }, config.recoveryInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void connect(ConnectionFactory factory) throws IOException, TimeoutException {
+        Connection c;
+        try {
+            c = factory.newConnection("meterstream-" + name);
+        } catch (AuthenticationFailureException e) {
+            throw new IllegalStateException("RabbitMQ at " + config.address() + " refused the credentials of user '"
+                    + factory.getUsername() + "': check " + config.fullKey(RabbitMqSourceConfig.USERNAME) + " and "
+                    + config.fullKey(RabbitMqSourceConfig.PASSWORD) + " (or " + config.fullKey(RabbitMqSourceConfig.URI) + ')', e);
+        }
+        try {
+            if (config.declareTopology()) {
+                Topology.declare(c, config);
+            } else {
+                Topology.check(c, config);
+            }
+            c.addShutdownListener(sig -> {
+                if (!sig.isInitiatedByApplication() && !closed) {
+                    setHealth(SourceHealth.State.DISCONNECTED, "connection lost: " + sig.getMessage());
+                    LOG.warn("Source {} lost its connection to {} ({}); recovering every {}", name, config.address(),
+                            sig.getMessage(), config.recoveryInterval());
+                }
+            });
+            ((Recoverable) c).addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable recoverable) {
+                    if (!closed) {
+                        setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue() + " (recovered)");
+                        LOG.info("Source {} recovered its connection to {}; consuming queue '{}' again", name,
+                                config.address(), config.queue());
+                    }
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable recoverable) {
+                    // health already says DISCONNECTED
+                }
+            });
+            ConfirmedPublisher pub = new ConfirmedPublisher(c, config.confirmTimeout(), "meterstream-" + name + "-publish");
+            DeliverySettler set = new DeliverySettler(config, pub);
+            List<ConsumerChannel> chans = new ArrayList<>();
+            for (int i = 1; i <= config.consumers(); i++) {
+                int index = i;
+                chans.add(new ConsumerChannel(c, name + "-consumer-" + i, config.queue(), gate, d -> receive(d, index)));
+            }
+            synchronized (lifecycle) {
+                if (closing) {
+                    c.abort();
+                    return;
+                }
+                connection = c;
+                publisher = pub;
+                settler = set;
+                consumers.clear();
+                consumers.addAll(chans);
+                for (ConsumerChannel ch : chans) {
+                    ch.start(config.prefetch());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            c.abort();
+            throw e;
+        }
+        setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue());
+        LOG.info("Source {} connected to {}: queue '{}', {} consumer(s), prefetch {}, topology {}", name, config.address(),
+                config.queue(), config.consumers(), config.prefetch(), config.declareTopology() ? "declared" : "checked");
+    }
+
+    private void receive(Delivery d, int consumerIndex) {
+        String position = config.consumers() == 1 ? Long.toString(d.deliveryTag()) : consumerIndex + ":" + d.deliveryTag();
+        InboundMessage message = InboundMessage.builder()
+                .payload(d.body())
+                .headers(MessageHeaders.toText(d.properties().getHeaders()))
+                .coordinates(SourceCoordinates.of(name, config.queue(), position))
+                .deliveryAttempt(MessageHeaders.deliveryAttempt(d.properties(), d.redelivered()))
+                .settler((m, s) -> settle(d, m, s))
+                .build();
+        synchronized (unsettledMonitor) {
+            unsettled++;
+        }
+        sink.accept(message);
+    }
+
+    private CompletionStage<Void> settle(Delivery d, InboundMessage message, Settlement s) {
+        if (closed) {
+            settled();
+            return CompletableFuture.failedFuture(new IllegalStateException("source " + name + " is closed; "
+                    + message.coordinates() + " was returned to queue '" + config.queue() + "' and is delivered again"));
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        settler.settle(d, message, s).whenComplete((ok, error) -> {
+            settled();
+            if (error == null) {
+                LOG.debug("Settled {}: {}", message.coordinates(), s);
+                result.complete(null);
+            } else {
+                // the pipeline logs the failed settlement; one line per outcome
+                LOG.debug("Settlement {} of {} failed", s, message.coordinates(), error);
+                result.completeExceptionally(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            }
+        });
+        return result;
+    }
+
+    private void settled() {
+        synchronized (unsettledMonitor) {
+            unsettled--;
+            unsettledMonitor.notifyAll();
+        }
+    }
+
+    private void setHealth(SourceHealth.State state, String detail) {
+        if (health.state() != SourceHealth.State.CLOSED) {
+            health = SourceHealth.of(state, detail, Instant.now());
+        }
+    }
+
+    @Override
+    public void pause() {
+        gate.pause();
+    }
+
+    @Override
+    public void resume() {
+        gate.resume();
+    }
+
+    @Override
+    public SourceHealth health() {
+        return health;
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        Connection c;
+        List<ConsumerChannel> chans;
+        synchronized (lifecycle) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            c = connection;
+            chans = new ArrayList<>(consumers);
+            if (reconnector != null) {
+                reconnector.shutdownNow();
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        gate.stop();
+        for (ConsumerChannel ch : chans) {
+            ch.cancel(Math.min(2000, Math.max(100, remainingMillis(deadline))));
+        }
+        int left = awaitSettled(deadline);
+        closed = true;
+        if (c != null) {
+            try {
+                c.close(2000);
+            } catch (IOException | RuntimeException e) {
+                c.abort(1000);
+            }
+        }
+        for (ConsumerChannel ch : chans) {
+            ch.shutdown();
+        }
+        if (publisher != null) {
+            publisher.shutdown();
+        }
+        health = SourceHealth.of(SourceHealth.State.CLOSED, "", Instant.now());
+        LOG.info("Source {} closed; {} unsettled message(s) returned to queue '{}'", name, left, config.queue());
+    }
+
+    private static long remainingMillis(long deadline) {
+        return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    }
+
+    private int awaitSettled(long deadline) {
+        synchronized (unsettledMonitor) {
+            while (unsettled > 0) {
+                long wait = remainingMillis(deadline);
+                if (wait <= 0) {
+                    break;
+                }
+                try {
+                    unsettledMonitor.wait(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return unsettled;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqSource{" + name + ", " + config.address() + ", queue " + config.queue() + '}';
+    }
+}

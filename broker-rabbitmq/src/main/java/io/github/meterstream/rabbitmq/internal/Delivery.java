@@ -1,0 +1,47 @@
+package io.github.meterstream.rabbitmq.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Envelope;
+
+/**
+ * One basic.deliver as received, with the incarnation of its channel: a delivery tag means
+ * something only to the channel incarnation that issued it, so a delivery whose channel has since
+ * closed (connection lost, even if recovered) can no longer be acknowledged; the broker delivers
+ * it again.
+ */
+public final class Delivery {
+
+    final ConsumerChannel channel;
+    final long incarnation;
+    final Envelope envelope;
+    final AMQP.BasicProperties properties;
+    final byte[] body;
+
+    Delivery(ConsumerChannel channel, long incarnation, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+        this.channel = channel;
+        this.incarnation = incarnation;
+        this.envelope = envelope;
+        this.properties = properties;
+        this.body = body;
+    }
+
+    public ConsumerChannel channel() {
+        return channel;
+    }
+
+    public long deliveryTag() {
+        return envelope.getDeliveryTag();
+    }
+
+    public boolean redelivered() {
+        return envelope.isRedeliver();
+    }
+
+    public AMQP.BasicProperties properties() {
+        return properties;
+    }
+
+    public byte[] body() {
+        return body;
+    }
+}

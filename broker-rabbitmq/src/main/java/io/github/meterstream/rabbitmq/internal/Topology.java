@@ -1,0 +1,124 @@
+package io.github.meterstream.rabbitmq.internal;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The queues and exchange around one work queue, declared or checked at start:
+ * <ul>
+ *   <li>the work queue {@code <queue>}, whose broker-side dead-lettering (a quorum queue's
+ *       delivery limit, a reject) goes to the dead-letter exchange;</li>
+ *   <li>the dead-letter exchange (direct) and queue, bound with the work queue's name;</li>
+ *   <li>one retry queue per delay bucket, {@code <queue>.retry.<millis>}, whose message TTL is
+ *       the bucket and whose expired messages dead-letter back to the work queue through the
+ *       default exchange. This needs no broker plugin and works on RabbitMQ 3.10 and 4.x.</li>
+ * </ul>
+ */
+public final class Topology {
+
+    private Topology() {
+    }
+
+    /** Arguments of the work queue as this source declares it. */
+    public static Map<String, Object> workQueueArguments(RabbitMqSourceConfig config) {
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-queue-type", config.queueType());
+        args.put("x-dead-letter-exchange", config.deadLetterExchange());
+        args.put("x-dead-letter-routing-key", config.queue());
+        if (config.singleActiveConsumer()) {
+            args.put("x-single-active-consumer", true);
+        }
+        return args;
+    }
+
+    /**
+     * Declares every queue and the exchange (idempotent when they exist with the same arguments).
+     *
+     * @throws IllegalStateException when one exists with other arguments, naming it and the fix
+     */
+    public static void declare(Connection connection, RabbitMqSourceConfig config) throws IOException, TimeoutException {
+        String what = "queue '" + config.queue() + "'";
+        try (Channel ch = connection.createChannel()) {
+            ch.queueDeclare(config.queue(), true, false, false, workQueueArguments(config));
+            what = "exchange '" + config.deadLetterExchange() + "'";
+            ch.exchangeDeclare(config.deadLetterExchange(), "direct", true);
+            what = "queue '" + config.deadLetterQueue() + "'";
+            ch.queueDeclare(config.deadLetterQueue(), true, false, false, Map.of("x-queue-type", config.queueType()));
+            ch.queueBind(config.deadLetterQueue(), config.deadLetterExchange(), config.queue());
+            for (Duration bucket : config.retryDelays()) {
+                what = "queue '" + config.retryQueue(bucket) + "'";
+                ch.queueDeclare(config.retryQueue(bucket), true, false, false, retryQueueArguments(config, bucket));
+            }
+        } catch (IOException e) {
+            ShutdownSignalException cause = shutdownCause(e);
+            if (cause == null) {
+                throw e;
+            }
+            throw new IllegalStateException("RabbitMQ refused to declare " + what + " in virtual host of "
+                    + config.address() + ": " + cause.getReason() + ". It probably exists with other arguments: delete it, "
+                    + "or create the topology yourself and set " + config.fullKey(RabbitMqSourceConfig.DECLARE_TOPOLOGY)
+                    + "=false", e);
+        }
+    }
+
+    static Map<String, Object> retryQueueArguments(RabbitMqSourceConfig config, Duration bucket) {
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-queue-type", config.queueType());
+        args.put("x-message-ttl", bucket.toMillis());
+        args.put("x-dead-letter-exchange", "");
+        args.put("x-dead-letter-routing-key", config.queue());
+        return args;
+    }
+
+    /**
+     * Checks with passive declares that everything exists; each check has its own channel because a
+     * failed passive declare closes the channel.
+     *
+     * @throws IllegalStateException naming the first missing queue or exchange and the key to set
+     */
+    public static void check(Connection connection, RabbitMqSourceConfig config) throws IOException, TimeoutException {
+        String declareKey = config.fullKey(RabbitMqSourceConfig.DECLARE_TOPOLOGY);
+        checkQueue(connection, config, config.queue(), "create it, or set " + declareKey + "=true");
+        checkQueue(connection, config, config.deadLetterQueue(), "create it (or set "
+                + config.fullKey(RabbitMqSourceConfig.DEAD_LETTER_QUEUE) + " to the one you have), or set " + declareKey + "=true");
+        try (Channel ch = connection.createChannel()) {
+            ch.exchangeDeclarePassive(config.deadLetterExchange());
+        } catch (IOException e) {
+            if (shutdownCause(e) == null) {
+                throw e;
+            }
+            throw new IllegalStateException("exchange '" + config.deadLetterExchange() + "' does not exist on "
+                    + config.address() + ": create it (or set " + config.fullKey(RabbitMqSourceConfig.DEAD_LETTER_EXCHANGE)
+                    + " to the one you have), or set " + declareKey + "=true", e);
+        }
+        for (Duration bucket : config.retryDelays()) {
+            checkQueue(connection, config, config.retryQueue(bucket), "create it with x-message-ttl=" + bucket.toMillis()
+                    + " and x-dead-letter-routing-key=" + config.queue() + " (or change " + config.fullKey(RabbitMqSourceConfig.RETRY_DELAYS)
+                    + "), or set " + declareKey + "=true");
+        }
+    }
+
+    private static void checkQueue(Connection connection, RabbitMqSourceConfig config, String queue, String fix)
+            throws IOException, TimeoutException {
+        try (Channel ch = connection.createChannel()) {
+            ch.queueDeclarePassive(queue);
+        } catch (IOException e) {
+            if (shutdownCause(e) == null) {
+                throw e;
+            }
+            throw new IllegalStateException("queue '" + queue + "' does not exist on " + config.address() + ": " + fix, e);
+        }
+    }
+
+    private static ShutdownSignalException shutdownCause(IOException e) {
+        return e.getCause() instanceof ShutdownSignalException ? (ShutdownSignalException) e.getCause() : null;
+    }
+}
