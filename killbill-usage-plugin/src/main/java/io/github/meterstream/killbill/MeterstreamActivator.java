@@ -4,6 +4,7 @@ import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.killbill.internal.KillbillClock;
+import io.github.meterstream.killbill.internal.KillbillMetricsSink;
 import io.github.meterstream.killbill.internal.MeterstreamAssembly;
 import io.github.meterstream.killbill.internal.MeterstreamRuntime;
 import io.github.meterstream.killbill.internal.MeterstreamStatus;
@@ -15,13 +16,11 @@ import org.killbill.billing.osgi.libs.killbill.KillbillActivatorBase;
 import org.killbill.billing.plugin.api.notification.PluginConfigurationEventHandler;
 import org.killbill.billing.plugin.core.resources.jooby.PluginApp;
 import org.killbill.billing.plugin.core.resources.jooby.PluginAppBuilder;
-import org.killbill.commons.metrics.api.MetricRegistry;
 import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.servlet.Servlet;
-import javax.servlet.http.HttpServlet;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.Hashtable;
@@ -97,15 +96,11 @@ public class MeterstreamActivator extends KillbillActivatorBase {
         super.stop(context);
     }
 
-    /** Counters in Kill Bill's metric registry; none when this Kill Bill has no compatible registry. */
+    /** Counters in Kill Bill's metric registry; none when this Kill Bill has no compatible one. */
     private MetricsSink metrics() {
         try {
-            MetricRegistry registry = metricRegistry.getMetricRegistry();
-            if (registry == null) {
-                return MetricsSink.NONE;
-            }
-            return name -> registry.counter(name).inc(1);
-        } catch (RuntimeException | LinkageError e) {
+            return KillbillMetricsSink.of(this);
+        } catch (LinkageError e) {
             LOG.warn("Kill Bill metric registry unavailable, no metrics: {}", e.toString());
             return MetricsSink.NONE;
         }
