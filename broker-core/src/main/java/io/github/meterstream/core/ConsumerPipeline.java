@@ -595,9 +595,11 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
     private void settle(Job job, Settlement settlement) {
         CompletionStage<Void> stage = job.message.settle(settlement);
-        stage.whenComplete((ok, error) -> {
+        stage.whenComplete((ok, failure) -> {
             inFlight.decrementAndGet();
             updateBackpressure();
+            Throwable error = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
             if (error != null) {
                 lastError = "settlement " + settlement + " failed for " + job.message.coordinates() + ": " + error;
                 LOG.error("Settlement {} failed for {}; the source delivers the message again: {}",

@@ -54,6 +54,10 @@ import static org.awaitility.Awaitility.await;
  * <p>Every test uses its own destination ({@link #newDestination()}), so tests do not see each
  * other's messages. Tests wait for conditions with a deadline ({@link #timeout()}); none sleeps to
  * wait. Sources created through {@link #source(String)} are closed after each test.
+ *
+ * <p>The kit groups its tests in {@code @Nested} classes. A broker started by a static
+ * {@code @RegisterExtension} field of the subclass sees {@code beforeAll}/{@code afterAll} once per
+ * group: start it once per JVM (or remember which class started it), not once per callback.
  */
 public abstract class BrokerSourceCompatibilityKit {
 
