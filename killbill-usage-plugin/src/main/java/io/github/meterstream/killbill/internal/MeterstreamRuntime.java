@@ -248,7 +248,7 @@ public final class MeterstreamRuntime<T> {
             snapshot = new ArrayList<>(running);
         }
         for (Running r : snapshot) {
-            if (tenantId != null && !r.allowedTenants.isEmpty() && !r.allowedTenants.contains(tenantId)) {
+            if (tenantId != null && !r.allowedTenants.isEmpty() && !UsageRules.containsIgnoreCase(r.allowedTenants, tenantId)) {
                 continue;
             }
             Map<String, Object> s = new LinkedHashMap<>();

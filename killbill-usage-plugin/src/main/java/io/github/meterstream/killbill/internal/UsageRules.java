@@ -78,7 +78,8 @@ public final class UsageRules {
         String trackingId = r.trackingId();
         UUID tenantId = lookups.tenantId(r);
         String tenant = tenantId.toString();
-        if (!allowedTenants.isEmpty() && !allowedTenants.contains(tenant) && (r.apiKey() == null || !allowedTenants.contains(r.apiKey()))) {
+        if (!allowedTenants.isEmpty() && !containsIgnoreCase(allowedTenants, tenant)
+                && (r.apiKey() == null || !allowedTenants.contains(r.apiKey()))) {
             throw new PermanentFailure(MeterstreamReasonCodes.TENANT_NOT_ALLOWED, "source " + source + " may only carry usage of its "
                     + allowedTenants.size() + " configured tenant(s) (sources." + source + ".tenants), not of tenant " + tenant
                     + "; publish it to the source bound to that tenant", tenant, trackingId, null);
@@ -147,6 +148,15 @@ public final class UsageRules {
             }
         }
         return new Verdict(tenantId, sub, late);
+    }
+
+    static boolean containsIgnoreCase(List<String> values, String value) {
+        for (String v : values) {
+            if (v.equalsIgnoreCase(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkAmount(BigDecimal amount, String unit, Instant at, String tenant, String trackingId) {

@@ -199,9 +199,9 @@ class UsageRecorderTest {
         }
 
         @Test
-        @DisplayName("a source bound to the tenant accepts it")
+        @DisplayName("a source bound to the tenant accepts it (ids compared ignoring case)")
         void tenantAllowed() {
-            recorder().record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), SOURCE, List.of(tenant.toString()));
+            recorder().record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), SOURCE, List.of(tenant.toString().toUpperCase()));
             assertThat(kb.usage.rows).hasSize(1);
         }
 
