@@ -5,6 +5,8 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -132,6 +134,33 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
 
     public void createTopic(String topic, int partitions) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        // Publishing before every partition has a leader makes the idempotent producer retry a first
+        // batch into an OutOfOrderSequenceException loop; wait until the broker reports all leaders.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                // the metadata can name a leader before its log is ready; listOffsets is answered by the log
+                Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();
+                for (int i = 0; i < partitions; i++) {
+                    specs.put(new TopicPartition(topic, i), OffsetSpec.latest());
+                }
+                try {
+                    admin.listOffsets(specs).all().get(5, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // not ready yet
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + topic + " is not ready on every partition after 30 s: " + d);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        List<PartitionInfo> known = producer.partitionsFor(topic);
+        if (known.size() != partitions || known.stream().anyMatch(i -> i.leader() == null)) {
+            throw new IllegalStateException("the test producer does not see all partitions of " + topic + ": " + known);
+        }
     }
 
     /** {@link #createTopic} that fails the test with a plain assertion error instead of a checked exception. */
