@@ -172,6 +172,14 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
         }
     }
 
+    /** The offset committed by {@code group} on partition 0 of {@code topic}, or -1 if none. */
+    public long committedOffset(String group, String topic) throws Exception {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        org.apache.kafka.clients.consumer.OffsetAndMetadata om = offsets.get(new TopicPartition(topic, 0));
+        return om == null ? -1L : om.offset();
+    }
+
     /** Publishes and waits for the broker's acknowledgement. */
     public void publish(String topic, String key, byte[] value, Map<String, String> headers) throws Exception {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);

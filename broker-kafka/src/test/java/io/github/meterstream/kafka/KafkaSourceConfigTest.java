@@ -4,6 +4,7 @@ import io.github.meterstream.core.BrokerSource;
 import io.github.meterstream.core.BrokerSourceFactories;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.kafka.internal.ClientProperties;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,19 @@ class KafkaSourceConfigTest {
         m.put("kafka.security.protocol", "SASL_SSL");
         String text = new KafkaSource("usage", KafkaSourceConfig.of(m)).toString();
         assertThat(text).doesNotContain("hunter2").doesNotContain("p4ss").contains("security.protocol=SASL_SSL");
+    }
+
+    @Test
+    @DisplayName("kafka.* entries reach the client that knows them; kafka.consumer.* and kafka.producer.* only that one")
+    void clientPropertiesSplit() {
+        Map<String, String> pass = Map.of("security.protocol", "SSL", "max.poll.records", "200",
+                "producer.max.request.size", "2097152", "consumer.client.rack", "eu-1", "linger.ms", "5");
+        Properties consumer = ClientProperties.forConsumer(pass);
+        Properties producer = ClientProperties.forProducer(pass);
+        assertThat(consumer).containsEntry("security.protocol", "SSL").containsEntry("max.poll.records", "200")
+                .containsEntry("client.rack", "eu-1").doesNotContainKeys("max.request.size", "linger.ms");
+        assertThat(producer).containsEntry("security.protocol", "SSL").containsEntry("max.request.size", "2097152")
+                .containsEntry("linger.ms", "5").doesNotContainKeys("max.poll.records", "client.rack");
     }
 
     @Test

@@ -70,7 +70,7 @@ class KafkaSourceSlowDownstreamTest {
                 .idempotencyStore(new InMemoryIdempotencyStore()).config(config).build();
         try {
             pipeline.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> failures.get() > 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.state() == ConsumerPipeline.State.CIRCUIT_OPEN);
             // the outage lasts longer than max.poll.interval.ms; the group must not notice
             await().during(MAX_POLL_INTERVAL.plusSeconds(2)).atMost(MAX_POLL_INTERVAL.plusSeconds(20))
                     .until(() -> source.revocations() == 0 && pipeline.stats().deadLettered() == 0 && processed.isEmpty());
