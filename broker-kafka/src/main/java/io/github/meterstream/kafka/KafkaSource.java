@@ -18,6 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -105,6 +107,8 @@ public final class KafkaSource implements BrokerSource {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
     private static final long LAG_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(10);
+    /** Kafka's default {@code session.timeout.ms} (classic group protocol). */
+    private static final long DEFAULT_SESSION_TIMEOUT_MS = 45_000L;
 
     private final String name;
     private final KafkaSourceConfig config;
@@ -120,6 +124,8 @@ public final class KafkaSource implements BrokerSource {
     private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
     private volatile Long lag;
     private volatile boolean everAssigned;
+    private boolean heartbeatLost;
+    private long sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
 
     private MessageSink sink;
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -167,6 +173,8 @@ public final class KafkaSource implements BrokerSource {
         consumerProperties.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         try {
             consumer = new KafkaConsumer<>(consumerProperties);
+            String session = consumerProperties.getProperty(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+            sessionTimeoutMs = session == null ? DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(session.trim());
         } catch (KafkaException e) {
             throw new IllegalStateException("source " + name + ": cannot create the Kafka consumer, check the kafka.* settings: "
                     + rootMessage(e), e);
@@ -217,7 +225,8 @@ public final class KafkaSource implements BrokerSource {
                     continue;
                 }
                 backoff = config.pollTimeout();
-                if (everAssigned && health.state() != SourceHealth.State.CONNECTED) {
+                if (everAssigned && health.state() != SourceHealth.State.CONNECTED && (!heartbeatLost || heartbeatFresh())) {
+                    heartbeatLost = false;
                     connected("assigned " + consumer.assignment().size() + " partition(s) of " + config.topics());
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -234,6 +243,7 @@ public final class KafkaSource implements BrokerSource {
                     nextCommit = now + config.commitInterval().toNanos();
                 }
                 if (now - nextLag >= 0) {
+                    checkHeartbeat();
                     refreshLag();
                     nextLag = now + LAG_REFRESH_NANOS;
                 }
@@ -247,7 +257,7 @@ public final class KafkaSource implements BrokerSource {
         } finally {
             releaseAll();
             try {
-                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(2)));
             } catch (RuntimeException e) {
                 LOG.warn("Kafka source {}: closing the consumer failed: {}", name, e.toString());
             }
@@ -333,13 +343,13 @@ public final class KafkaSource implements BrokerSource {
         });
     }
 
-    private boolean commitSync(Collection<PartitionState> states, String why) {
+    private boolean commitSync(Collection<PartitionState> states, String why, Duration timeout) {
         Map<TopicPartition, OffsetAndMetadata> offsets = committable(states);
         if (offsets.isEmpty()) {
             return true;
         }
         try {
-            consumer.commitSync(offsets, Duration.ofSeconds(10));
+            consumer.commitSync(offsets, timeout);
             for (PartitionState p : states) {
                 OffsetAndMetadata om = offsets.get(p.partition());
                 if (om != null) {
@@ -366,13 +376,51 @@ public final class KafkaSource implements BrokerSource {
         return offsets;
     }
 
+    /**
+     * A broker that goes away makes {@code poll} return nothing rather than throw; the heartbeats to
+     * the group coordinator stop, though. No heartbeat for longer than the session timeout means
+     * this member is cut off from its group.
+     */
+    private void checkHeartbeat() {
+        if (!everAssigned || health.state() != SourceHealth.State.CONNECTED) {
+            return;
+        }
+        for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (n.name().equals("last-heartbeat-seconds-ago") && n.group().equals("consumer-coordinator-metrics")) {
+                Object v = e.getValue().metricValue();
+                if (v instanceof Number && ((Number) v).doubleValue() * 1000 > sessionTimeoutMs) {
+                    health = SourceHealth.of(SourceHealth.State.DISCONNECTED, "no heartbeat to the group coordinator for "
+                            + ((Number) v).longValue() + " s (session timeout " + sessionTimeoutMs + " ms): broker unreachable?",
+                            Instant.now());
+                    heartbeatLost = true;
+                    LOG.warn("Kafka source {}: {}", name, health.detail());
+                }
+                return;
+            }
+        }
+    }
+
+    private boolean heartbeatFresh() {
+        for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (n.name().equals("last-heartbeat-seconds-ago") && n.group().equals("consumer-coordinator-metrics")) {
+                Object v = e.getValue().metricValue();
+                return v instanceof Number && ((Number) v).doubleValue() * 1000 <= sessionTimeoutMs;
+            }
+        }
+        return true;
+    }
+
     private void refreshLag() {
         long sum = 0;
         for (TopicPartition tp : consumer.assignment()) {
             OptionalLong l = consumer.currentLag(tp);
-            if (l.isPresent()) {
-                sum += l.getAsLong();
+            if (l.isEmpty()) {
+                lag = null; // not known before the first fetch of every partition; better none than a wrong one
+                return;
             }
+            sum += l.getAsLong();
         }
         lag = sum;
     }
@@ -391,7 +439,8 @@ public final class KafkaSource implements BrokerSource {
                 break;
             }
         }
-        commitSync(new ArrayList<>(partitions.values()), "close");
+        long leftMs = TimeUnit.NANOSECONDS.toMillis(closeDeadlineNanos - System.nanoTime());
+        commitSync(new ArrayList<>(partitions.values()), "close", Duration.ofMillis(Math.max(2000L, Math.min(10_000L, leftMs))));
     }
 
     private void releaseAll() {
@@ -461,7 +510,7 @@ public final class KafkaSource implements BrokerSource {
                 Thread.currentThread().interrupt();
                 drained = false;
             }
-            commitSync(states, "revoke");
+            commitSync(states, "revoke", Duration.ofSeconds(10));
             for (PartitionState p : states) {
                 p.release();
                 partitions.remove(p.partition(), p);
