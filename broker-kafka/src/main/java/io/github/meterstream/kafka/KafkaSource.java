@@ -66,7 +66,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * record that is in flight, waiting for a retry, being dead-lettered or fetched but held while the
  * source is paused. Commits happen every {@code commit-interval} (asynchronously), when a
  * partition is revoked and on close (synchronously). Records of one partition are handed over in
- * offset order.
+ * offset order. An {@code ack} stage completes once the settlement is recorded on an owned
+ * partition, not when the offset is committed: waiting for the commit would hold every ack behind
+ * the lowest unsettled offset of its partition.
  *
  * <h2>Delivery guarantee: at least once</h2>
  * A record is delivered again, to this or another member, when its offset was not committed:
