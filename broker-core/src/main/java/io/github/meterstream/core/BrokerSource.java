@@ -58,6 +58,10 @@ import java.time.Duration;
  *       and headers plus the envelope's headers to the source's dead-letter destination, wait for
  *       the broker to confirm it, then remove the original. Never remove first.</li>
  * </ul>
+ * For an ack, "confirmed" may mean recorded by the source where the broker stores acks in batches
+ * (Kafka commits offsets on a timer and never past an unsettled one): a crash before the batch
+ * reaches the broker redelivers the message, and the idempotency store removes the copy. Retry and
+ * dead-letter copies are always confirmed by the broker before the stage completes.
  * The returned stage completes when the broker has confirmed the settlement, and completes
  * exceptionally if it could not be done; in that case the source makes the message available
  * again rather than dropping it.

@@ -1,0 +1,34 @@
+package io.github.meterstream.kafka;
+
+import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.BrokerSourceFactory;
+import io.github.meterstream.core.config.ConfigKey;
+import io.github.meterstream.core.config.ConfigValues;
+
+import java.util.List;
+
+/** Source type {@value #TYPE}: a {@link KafkaSource} built from a {@link KafkaSourceConfig}. */
+public final class KafkaSourceFactory implements BrokerSourceFactory {
+
+    public static final String TYPE = "kafka";
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public List<ConfigKey<?>> configKeys() {
+        return KafkaSourceConfig.KEYS;
+    }
+
+    @Override
+    public List<String> passThroughSections() {
+        return List.of(KafkaSourceConfig.CLIENT_SECTION);
+    }
+
+    @Override
+    public BrokerSource create(String name, ConfigValues config) {
+        return new KafkaSource(name, KafkaSourceConfig.from(config));
+    }
+}
