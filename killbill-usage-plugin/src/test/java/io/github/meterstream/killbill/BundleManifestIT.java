@@ -115,8 +115,8 @@ class BundleManifestIT {
     }
 
     @Test
-    @DisplayName("stays small enough to deploy (under 14 MB)")
+    @DisplayName("stays within its size budget (under 32 MB; Kafka alone is 20 MB)")
     void size() throws IOException {
-        assertThat(Files.size(jar)).isLessThan(14L * 1024 * 1024);
+        assertThat(Files.size(jar)).isLessThan(32L * 1024 * 1024);
     }
 }

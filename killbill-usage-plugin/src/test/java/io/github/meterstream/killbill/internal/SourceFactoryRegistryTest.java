@@ -20,7 +20,7 @@ class SourceFactoryRegistryTest {
     @DisplayName("every embedded adapter is found by class name, plus the extra factories given")
     void found() {
         BrokerSourceFactories f = SourceFactoryRegistry.available(getClass().getClassLoader(), new InMemoryBrokerSourceFactory());
-        assertThat(f.types()).contains("activemq", "rabbitmq", "in-memory");
+        assertThat(f.types()).contains("activemq", "kafka", "rabbitmq", "in-memory");
     }
 
     @Test
@@ -31,6 +31,10 @@ class SourceFactoryRegistryTest {
                 "pipeline.concurrency", "2")), List.of("pipeline"));
         BrokerSource amq = f.create("a", ConfigValues.of("sources.a.", Map.of("type", "activemq", "broker-url", "tcp://localhost:61616",
                 "queue", "usage")), List.of("pipeline"));
+        BrokerSource kafka = f.create("k", ConfigValues.of("sources.k.", Map.of("type", "kafka", "bootstrap-servers", "localhost:9092",
+                "topics", "usage", "group-id", "meterstream")), List.of("pipeline"));
+        assertThat(kafka.name()).isEqualTo("k");
+        kafka.close(Duration.ZERO);
         assertThat(rabbit.name()).isEqualTo("r");
         assertThat(amq.name()).isEqualTo("a");
         rabbit.close(Duration.ZERO);
