@@ -34,6 +34,7 @@ import java.util.Objects;
 public final class MeterstreamRuntime<T> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeterstreamRuntime.class);
+    private static final String API_KEY_LABEL = "apiKey:";
 
     /** One running source. */
     private final class Running {
@@ -133,8 +134,10 @@ public final class MeterstreamRuntime<T> {
         pipelineSection.requireOnlyKnownKeys(PipelineConfig.KEYS, List.of());
         PipelineConfig pipelineConfig = PipelineConfig.from(pipelineSection);
         BrokerSource source = factories.create(name, adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
+        // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id
         SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> {
-            String id = lookups.cachedTenantIdForApiKey(ref);
+            String key = ref.startsWith(API_KEY_LABEL) ? ref.substring(API_KEY_LABEL.length()) : null;
+            String id = key == null ? null : lookups.cachedTenantIdForApiKey(key);
             return id == null ? ref : id;
         });
         MessageHandler<T> handler = (message, context) -> {

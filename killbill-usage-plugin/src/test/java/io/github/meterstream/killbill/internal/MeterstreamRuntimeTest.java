@@ -264,18 +264,19 @@ class MeterstreamRuntimeTest {
         broker.publish("usage", message(tenant, sub.id, "trk-t1", "api-calls"));
         broker.publish("usage", message(tenant, sub.id, "trk-t2", "api-calls"));
         broker.publish("usage", message(otherTenant, otherSub.id, "trk-o1", "api-calls"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows.size() == 3);
+        broker.publish("usage", message(tenant, sub.id, "trk-t3", "api-calls").replace("\"tenantId\":\"" + tenant + "\"", "\"apiKey\":\"key-t\""));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows.size() == 4);
 
         Map<String, Object> all = r.status(null);
         assertThat(all).containsEntry("healthy", true);
         @SuppressWarnings("unchecked") Map<String, Object> usage = (Map<String, Object>) ((Map<String, Object>) all.get("sources")).get("usage");
-        assertThat(usage.get("counts").toString()).contains("recorded=3");
+        assertThat(usage.get("counts").toString()).contains("recorded=4");
         assertThat(usage.get("state")).isEqualTo("RUNNING");
         assertThat(usage.get("lag")).isEqualTo(0L);
 
         Map<String, Object> mine = r.status(tenant.toString());
         @SuppressWarnings("unchecked") Map<String, Object> myUsage = (Map<String, Object>) ((Map<String, Object>) mine.get("sources")).get("usage");
-        assertThat(myUsage.get("counts").toString()).contains("recorded=2");
+        assertThat(myUsage.get("counts").toString()).contains("recorded=3"); // by id and by api key
         assertThat(myUsage).doesNotContainKeys("lastError", "tenants");
         assertThat(mine.toString()).doesNotContain(otherTenant.toString());
     }
