@@ -77,6 +77,7 @@ public final class KillbillServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KillbillServer.class);
     private static final Pattern KB_MODULE_JAR = Pattern.compile("WEB-INF/lib/killbill-([a-z-]+)-(\\d+\\.\\d+\\.\\d+)\\.jar");
+    private static final String H2_NAME = "KILLBILL";
     private static final Pattern MODULE_DDL = Pattern.compile("org/killbill/billing/[a-z]+/ddl\\.sql");
 
     private final String name;
@@ -338,11 +339,19 @@ public final class KillbillServer implements AutoCloseable {
         return new Ddl(tables.toString(), postgresBridge, h2);
     }
 
-    /** Runs the DDL with the war's own H2 (1.4.x) so the file format matches what Kill Bill opens. */
+    /**
+     * Runs the DDL with the war's own H2 (1.4.x) so the file format matches what Kill Bill opens.
+     *
+     * <p>The database is named {@value #H2_NAME} and opened by a path relative to the JVM's working directory,
+     * because Kill Bill 0.22 re-runs its whole DDL (DROP TABLE + CREATE TABLE) at every start when it thinks
+     * the H2 database is empty: {@code H2EmbeddedDB} lists tables with {@code table_catalog = '<name>'}, taking
+     * the name from the URL path (for {@code file:/abs/path/killbill} that is {@code /abs/path/killbill},
+     * never equal to H2's catalog {@code KILLBILL}), so with an absolute path every restart wiped the data.
+     */
     private void createH2Schema(Ddl ddl) throws IOException {
-        Path dbFile = workDir.resolve("h2/killbill");
+        Path dbFile = h2Dir().resolve(H2_NAME);
         Files.createDirectories(dbFile.getParent());
-        String url = "jdbc:h2:file:" + dbFile + ";MODE=MYSQL;MV_STORE=FALSE";
+        String url = "jdbc:h2:file:" + dbFile + ";MODE=MYSQL";
         try (URLClassLoader h2 = new URLClassLoader(new URL[] {ddl.h2Jar.toUri().toURL()},
                 ClassLoader.getPlatformClassLoader())) {
             java.sql.Driver driver = (java.sql.Driver) h2.loadClass("org.h2.Driver").getDeclaredConstructor().newInstance();
@@ -357,9 +366,12 @@ public final class KillbillServer implements AutoCloseable {
         } catch (ReflectiveOperationException | SQLException e) {
             throw new IOException("H2 schema creation failed for " + url, e);
         }
-        // Kill Bill's H2EmbeddedDB.stop() ends H2 with Database.shutdownImmediately(): on the default MVStore
-        // a restart then found an empty database. The page store with WRITE_DELAY=0 logs every commit.
-        jdbcUrl = url + ";WRITE_DELAY=0;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE";
+        // relative to the Kill Bill JVM's working directory (h2Dir()); allowed by -Dh2.implicitRelativePath=true
+        jdbcUrl = "jdbc:h2:file:" + H2_NAME + ";MODE=MYSQL;DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    private Path h2Dir() {
+        return workDir.resolve("h2");
     }
 
     /**
@@ -449,7 +461,8 @@ public final class KillbillServer implements AutoCloseable {
         cmd.addAll(List.of("-jar", jettyRunner.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port),
                 "--path", "/", war.toString()));
         Files.writeString(workDir.resolve("command.txt"), String.join("\n", cmd) + "\n");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+        // H2: the working directory holds the database, see createH2Schema
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory((database == Database.H2 ? h2Dir() : workDir).toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog().toFile()));
         long t0 = System.nanoTime();
         process = pb.start();
@@ -494,6 +507,9 @@ public final class KillbillServer implements AutoCloseable {
         args.add("-DLOGS_DIR=" + workDir.resolve("logs"));
         // jetty-runner unpacks the 58 MB war into java.io.tmpdir on every start: keep it in the work dir
         args.add("-Djava.io.tmpdir=" + workDir.resolve("tmp"));
+        if (database == Database.H2) {
+            args.add("-Dh2.implicitRelativePath=true");
+        }
         args.add("-Xms256m");
         args.add("-Xmx" + heap);
         args.addAll(extraJvmArgs);

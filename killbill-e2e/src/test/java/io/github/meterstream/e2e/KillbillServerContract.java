@@ -8,7 +8,6 @@ import java.time.ZoneOffset;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -19,11 +18,13 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** The harness against a real Kill Bill 0.22 on embedded H2: usage over REST is stored, read back and billed. */
-@DisplayName("A real Kill Bill server on H2")
+/**
+ * The harness against a real Kill Bill 0.22: usage over REST is stored, read back, billed, and survives a
+ * restart. Subclasses choose the database.
+ */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KillbillServerIT {
-    private static final Logger LOG = LoggerFactory.getLogger(KillbillServerIT.class);
+abstract class KillbillServerContract {
+    private static final Logger LOG = LoggerFactory.getLogger(KillbillServerContract.class);
 
     private static KillbillServer server;
     private static KillbillClient tenant;
@@ -31,10 +32,9 @@ class KillbillServerIT {
     private static UUID subscriptionId;
     private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
-    @BeforeAll
-    static void startServer() {
-        server = KillbillServer.builder("h2").build().start();
-        LOG.info("TIMING h2: schema {} ms, start {} ms", server.schemaTime().toMillis(), server.startTime().toMillis());
+    static void startServer(KillbillServer.Database database) {
+        server = KillbillServer.builder(database.name().toLowerCase(java.util.Locale.ROOT)).database(database).build().start();
+        LOG.info("TIMING {}: schema {} ms, start {} ms", database, server.schemaTime().toMillis(), server.startTime().toMillis());
         String suffix = Long.toHexString(System.nanoTime());
         KillbillClient admin = server.adminClient();
         admin.createTenant("e2e-key-" + suffix, "e2e-secret-" + suffix, "e2e-tenant-" + suffix);
@@ -98,7 +98,7 @@ class KillbillServerIT {
     @DisplayName("after a restart on the same database the usage is still there and new usage is accepted")
     void restartKeepsData() {
         server.restart();
-        LOG.info("TIMING h2: restart {} ms", server.startTime().toMillis());
+        LOG.info("TIMING {}: restart {} ms", server.database(), server.startTime().toMillis());
 
         assertThat(tenant.usageTotals(subscriptionId, TODAY, TODAY.plusDays(1))).containsEntry(UsageCatalog.API_CALL, 1234L);
         assertThat(tenant.recordUsage(subscriptionId, "trk-4", UsageCatalog.API_CALL, TODAY, 1).status()).isEqualTo(201);
