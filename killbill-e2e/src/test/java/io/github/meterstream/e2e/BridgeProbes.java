@@ -83,12 +83,15 @@ class BridgeProbes {
                 }
                 KillbillClient.Response status = admin.pluginGet("probe-" + probe, "status");
                 report.add("probe-" + probe + " GET status -> " + status.status() + " " + status.body().trim());
-                KillbillClient.Response usage = admin.pluginPost("probe-" + probe, "usage?tenantId=" + tenantId
-                        + "&subscriptionId=" + subscriptionId + "&unit=" + UsageCatalog.API_CALL + "&amount=10&trackingId=probe-"
-                        + probe + "&date=" + today);
-                report.add("probe-" + probe + " POST usage -> " + usage.status() + " " + usage.body().trim());
-                if (usage.status() == 201) {
-                    expected += 10;
+                for (String thread : List.of("request", "plugin")) {
+                    KillbillClient.Response usage = admin.pluginPost("probe-" + probe, "usage?tenantId=" + tenantId
+                            + "&subscriptionId=" + subscriptionId + "&unit=" + UsageCatalog.API_CALL + "&amount=10&trackingId=probe-"
+                            + probe + "-" + thread + "&date=" + today + "&thread=" + thread);
+                    report.add("probe-" + probe + " POST usage (thread=" + thread + ") -> " + usage.status() + " "
+                            + usage.body().trim().replace('\n', ' '));
+                    if (usage.status() == 201) {
+                        expected += 10;
+                    }
                 }
             }
             Map<String, Long> totals = tenant.usageTotals(subscriptionId, today, today.plusDays(1));

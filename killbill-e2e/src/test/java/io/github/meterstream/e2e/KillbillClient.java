@@ -244,10 +244,10 @@ public final class KillbillClient {
         return new Response(r.statusCode(), r.body(), null);
     }
 
-    /** POST (empty body) on a plugin's servlet, {@code pathAndQuery} relative to {@code /plugins/<name>/}. */
+    /** POST (a placeholder text body) on a plugin's servlet, {@code pathAndQuery} relative to {@code /plugins/<name>/}. */
     public Response pluginPost(String pluginName, String pathAndQuery) {
         HttpResponse<String> r = send(request("/plugins/" + pluginName + "/" + pathAndQuery)
-                .POST(HttpRequest.BodyPublishers.noBody()));
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("-")));
         return new Response(r.statusCode(), r.body(), null);
     }
 

@@ -40,7 +40,18 @@ final class ProbeServlet extends HttpServlet {
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setContentType("text/plain");
         try {
-            String used = record(req);
+            String used;
+            if ("plugin".equals(req.getParameter("thread"))) {
+                // on the plugin's own thread: no HTTP request, no Shiro subject
+                java.util.concurrent.Future<String> f = activator.pluginThread().submit(() -> record(req));
+                try {
+                    used = f.get(30, java.util.concurrent.TimeUnit.SECONDS) + " on thread probe-plugin-thread";
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+                }
+            } else {
+                used = record(req) + " on the servlet request thread";
+            }
             resp.setStatus(201);
             resp.getWriter().println("recorded with " + used);
         } catch (InvocationTargetException e) {
