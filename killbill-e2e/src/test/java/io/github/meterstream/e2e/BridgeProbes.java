@@ -53,6 +53,14 @@ class BridgeProbes {
             assertThat(jar).as("probe bundle (build it: mvn -B -f killbill-e2e/bridge-probes/pom.xml package)").isRegularFile();
             builder.plugin("probe-" + probe, VERSION, jar);
         }
+        // -Dbridge.extraPlugin=name:version:/path/to/bundle.jar installs one more bundle (e.g. a plugin build)
+        String extra = System.getProperty("bridge.extraPlugin");
+        String extraName = null;
+        if (extra != null && !extra.isBlank()) {
+            String[] parts = extra.split(":", 3);
+            extraName = parts[0];
+            builder.plugin(parts[0], parts[1], Paths.get(parts[2]));
+        }
         List<String> report = new ArrayList<>();
         try (KillbillServer server = builder.build().start()) {
             report.add("server " + server.baseUri() + " started in " + server.startTime().toMillis() + " ms, skipAuthForPlugins="
@@ -67,6 +75,15 @@ class BridgeProbes {
                 return states.values().stream().noneMatch(s -> s == null || "STARTING".equals(s));
             });
             report.add("nodesInfo states: " + states);
+            if (extraName != null) {
+                String name = extraName;
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> admin.pluginState(name) != null && !"STARTING".equals(admin.pluginState(name)));
+                report.add("extra plugin " + name + " (" + extra + "): " + admin.pluginState(name));
+                KillbillClient.Response status = admin.pluginGet(name, "status");
+                report.add("extra plugin GET /plugins/" + name + "/status -> " + status.status() + " "
+                        + status.body().trim().replace('\n', ' '));
+            }
             report.add("plugins info: " + admin.nodesInfo().findPath("pluginsInfo"));
 
             String suffix = Long.toHexString(System.nanoTime());
@@ -100,7 +117,8 @@ class BridgeProbes {
             String console = server.consoleText();
             report.add("--- console lines about the probes ---");
             report.addAll(console.lines()
-                    .filter(l -> l.contains("PROBE ") || l.contains("PROBE-EXPORT-COUNT") || (l.contains("meterstream.probe")
+                    .filter(l -> l.contains("PROBE ") || l.contains("PROBE-EXPORT-COUNT") || ((l.contains("meterstream")
+                            || l.startsWith("Caused by"))
                             && (l.contains("ERROR") || l.contains("WARN") || l.contains("Unresolved") || l.contains("Exception"))))
                     .map(l -> l.length() > 600 ? l.substring(0, 600) + "..." : l)
                     .collect(Collectors.toList()));
