@@ -1,8 +1,6 @@
 package io.github.meterstream.e2e;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetAddress;
@@ -618,14 +616,6 @@ public final class KillbillServer implements AutoCloseable {
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(unreadable " + file + ": " + e + ")";
-        }
-    }
-
-    /** Reads a resource or file fully; small helper for tests that ship bundles or catalogs. */
-    static byte[] readAll(InputStream in) throws IOException {
-        try (InputStream i = in; ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            i.transferTo(out);
-            return out.toByteArray();
         }
     }
 
