@@ -33,7 +33,7 @@ abstract class KillbillServerContract {
     private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
     static void startServer(KillbillServer.Database database) {
-        server = KillbillServer.builder(database.name().toLowerCase(java.util.Locale.ROOT)).database(database).build().start();
+        server = KillbillServer.builder("usage").database(database).build().start();
         LOG.info("TIMING {}: schema {} ms, start {} ms", database, server.schemaTime().toMillis(), server.startTime().toMillis());
         String suffix = Long.toHexString(System.nanoTime());
         KillbillClient admin = server.adminClient();
