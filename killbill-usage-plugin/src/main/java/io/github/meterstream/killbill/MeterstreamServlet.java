@@ -1,7 +1,5 @@
 package io.github.meterstream.killbill;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.inject.Inject;
 import io.github.meterstream.killbill.internal.MeterstreamStatus;
 import org.jooby.Request;
@@ -27,8 +25,6 @@ import java.util.Optional;
 @Path("/")
 public class MeterstreamServlet {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final MeterstreamStatus status;
 
     @Inject
@@ -38,19 +34,23 @@ public class MeterstreamServlet {
 
     @GET
     @Path("/status")
-    public Result status(@Local @Named("killbill_tenant") Optional<Tenant> tenant, Request request) throws Exception {
+    public Result status(@Local @Named("killbill_tenant") Optional<Tenant> tenant, Request request) {
         String tenantId = tenant.map(t -> t.getId().toString()).orElse(request.param("tenant").toOptional().orElse(null));
         return json(status.status(tenantId), 200);
     }
 
     @GET
     @Path("/healthcheck")
-    public Result healthcheck() throws Exception {
+    public Result healthcheck() {
         io.github.meterstream.killbill.internal.HealthReport r = status.health();
         return json(r.details(), r.healthy() ? 200 : 503);
     }
 
-    private static Result json(Map<String, Object> body, int code) throws Exception {
-        return Results.with(JSON.writeValueAsString(body), code).type("application/json");
+    /**
+     * Hands the map itself to Jooby: the plugin app's Jackson renderer writes it. Writing a String
+     * here would be encoded a second time (a JSON string holding the JSON), as seen on a real server.
+     */
+    private static Result json(Map<String, Object> body, int code) {
+        return Results.with(body, code).type("application/json");
     }
 }
