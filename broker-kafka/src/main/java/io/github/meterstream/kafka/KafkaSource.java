@@ -127,6 +127,8 @@ public final class KafkaSource implements BrokerSource {
     private volatile Long lag;
     private volatile boolean everAssigned;
     private boolean heartbeatLost;
+    /** When the consumer last had no connection to any broker (System.nanoTime), or 0 while it has one. */
+    private long noConnectionSince;
     private long sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
 
     private MessageSink sink;
@@ -387,6 +389,9 @@ public final class KafkaSource implements BrokerSource {
         if (!everAssigned || health.state() != SourceHealth.State.CONNECTED) {
             return;
         }
+        if (checkConnections()) {
+            return;
+        }
         for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
             MetricName n = e.getKey();
             if (n.name().equals("last-heartbeat-seconds-ago") && n.group().equals("consumer-coordinator-metrics")) {
@@ -403,7 +408,51 @@ public final class KafkaSource implements BrokerSource {
         }
     }
 
+    /**
+     * The heartbeat metric alone misses a broker that went away when the session timeout is long
+     * (seen with 6 s: the metric kept being reset by heartbeat attempts). No open connection to any
+     * broker for longer than min(session timeout, 10 s) is a plainer sign. Returns true when it
+     * marked the source disconnected.
+     */
+    private boolean checkConnections() {
+        Double connections = metric("connection-count", "consumer-metrics");
+        if (connections == null || connections > 0) {
+            noConnectionSince = 0L;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (noConnectionSince == 0L) {
+            noConnectionSince = now;
+            return false;
+        }
+        long graceMs = Math.min(sessionTimeoutMs, 10_000L);
+        long downMs = TimeUnit.NANOSECONDS.toMillis(now - noConnectionSince);
+        if (downMs > graceMs) {
+            health = SourceHealth.of(SourceHealth.State.DISCONNECTED, "no connection to any Kafka broker for "
+                    + downMs / 1000 + " s (heartbeat to the group coordinator lost)", Instant.now());
+            heartbeatLost = true;
+            LOG.warn("Kafka source {}: {}", name, health.detail());
+            return true;
+        }
+        return false;
+    }
+
+    private Double metric(String metricName, String group) {
+        for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (n.name().equals(metricName) && n.group().equals(group)) {
+                Object v = e.getValue().metricValue();
+                return v instanceof Number ? ((Number) v).doubleValue() : null;
+            }
+        }
+        return null;
+    }
+
     private boolean heartbeatFresh() {
+        Double connections = metric("connection-count", "consumer-metrics");
+        if (connections != null && connections == 0) {
+            return false;
+        }
         for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
             MetricName n = e.getKey();
             if (n.name().equals("last-heartbeat-seconds-ago") && n.group().equals("consumer-coordinator-metrics")) {

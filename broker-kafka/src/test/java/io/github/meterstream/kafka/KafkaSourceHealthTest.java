@@ -32,8 +32,8 @@ class KafkaSourceHealthTest {
         c.put("topics", "health");
         c.put("group-id", "health-group");
         c.put("poll-timeout", "50ms");
-        c.put("kafka.session.timeout.ms", "2000");
-        c.put("kafka.heartbeat.interval.ms", "300");
+        c.put("kafka.session.timeout.ms", "6000");
+        c.put("kafka.heartbeat.interval.ms", "1000");
         KafkaSource source = new KafkaSource("health", KafkaSourceConfig.of(c));
         AtomicInteger received = new AtomicInteger();
         try {
