@@ -56,6 +56,7 @@ final class IdempotencyCost {
                 pipeline.add("pipeline + in-memory store", pipelineRate(new InMemoryIdempotencyStore(), pipeMemN, "r" + r));
                 pipeline.add("pipeline + jdbc-postgresql store", pipelineRate(pg.freshStore(), pipeJdbcN, "r" + r));
                 store.endRound(r);
+                pipeline.endRound(r);
             }
             System.out.println("\n#### store alone");
             store.print(new String[][] {{"jdbc-postgresql, 1 thread", "in-memory, 1 thread"},

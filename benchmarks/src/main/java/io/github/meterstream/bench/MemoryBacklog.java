@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Benchmark 5b: the consumer's heap with a backlog waiting in the broker. A backlog of B messages is
  * published; heap after GC is taken; a pipeline with default settings (max-in-flight 1,000) and a
- * handler that blocks starts and fills up to its bound (and pauses the source); after a settling
+ * handler that blocks starts and fills up to its bound (max-in-flight, then it pauses the source;
+ * on RabbitMQ the prefetch, 250, comes first: unacknowledged deliveries stop there); after a settling
  * time, heap after GC again. The difference is the consumer's footprint. B = 10,000 vs 100,000,
  * interleaved: bounded means the ratio is about 1.
  */
@@ -66,6 +67,7 @@ final class MemoryBacklog {
         String name = "backlog-" + run + "-" + backlog + "-" + System.nanoTime();
         BrokerSource source;
         Runnable cleanup;
+        int bound; // what the consumer takes in before it stops: max-in-flight, or RabbitMQ's prefetch (acks never come)
         if (broker instanceof KafkaBroker) {
             KafkaBroker kafka = (KafkaBroker) broker;
             kafka.createTopic(name, 1);
@@ -77,12 +79,14 @@ final class MemoryBacklog {
             c.put("group-id", name + "-g");
             source = new KafkaSource("bench", KafkaSourceConfig.of(c));
             cleanup = () -> kafka.deleteTopic(name);
+            bound = PipelineConfig.DEFAULT_MAX_IN_FLIGHT;
         } else {
             RabbitMqBroker rabbit = (RabbitMqBroker) broker;
             RabbitMqSourceConfig config = rabbit.declare(name, RabbitMqSourceConfig.DEFAULT_PREFETCH);
             rabbit.publish(name, backlog, i -> UsagePayloads.payload(name, i));
             source = new RabbitMqSource("bench", config);
             cleanup = () -> rabbit.delete(config);
+            bound = Math.min(PipelineConfig.DEFAULT_MAX_IN_FLIGHT, config.prefetch());
         }
         CountDownLatch release = new CountDownLatch(1);
         MessageHandler<UsageMessage> blocked = (msg, ctx) -> {
@@ -95,7 +99,7 @@ final class MemoryBacklog {
             long before = Heap.usedAfterGc();
             pipeline.start();
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (pipeline.state() != ConsumerPipeline.State.BACKPRESSURE) {
+            while (pipeline.stats().inFlight() < bound) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("pipeline did not reach its bound: " + pipeline.stats());
                 }
