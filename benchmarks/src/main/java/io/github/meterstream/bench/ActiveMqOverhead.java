@@ -35,7 +35,7 @@ final class ActiveMqOverhead {
             runVariant(amq, "raw-work", 5_000, prefetch, work, "warm");
             runVariant(amq, "meterstream", 5_000, prefetch, work, "warm");
             runVariant(amq, "raw-nowork", 5_000, prefetch, work, "warm");
-            String[] variants = {"raw-nowork", "raw-work", "meterstream"};
+            String[] variants = Report.stringArg(args, "variants", "raw-nowork,raw-work,meterstream").split(",");
             for (int r = 1; r <= rounds; r++) {
                 for (int k = 0; k < variants.length; k++) {
                     String v = variants[(k + r) % variants.length];

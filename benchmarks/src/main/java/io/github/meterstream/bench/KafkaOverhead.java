@@ -37,7 +37,7 @@ final class KafkaOverhead {
             runVariant(kafka, "raw-work", 5_000, work, "warm");
             runVariant(kafka, "meterstream", 5_000, work, "warm");
             runVariant(kafka, "raw-nowork", 5_000, work, "warm");
-            String[] variants = {"raw-nowork", "raw-work", "meterstream"};
+            String[] variants = Report.stringArg(args, "variants", "raw-nowork,raw-work,meterstream").split(",");
             for (int r = 1; r <= rounds; r++) {
                 for (int k = 0; k < variants.length; k++) {
                     String v = variants[(k + r) % variants.length]; // rotate the order every round

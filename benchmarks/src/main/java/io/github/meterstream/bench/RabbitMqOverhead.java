@@ -35,7 +35,7 @@ final class RabbitMqOverhead {
             runVariant(rabbit, "raw-work", 2_000, prefetch, work, "warm");
             runVariant(rabbit, "meterstream", 2_000, prefetch, work, "warm");
             runVariant(rabbit, "raw-nowork", 2_000, prefetch, work, "warm");
-            String[] variants = {"raw-nowork", "raw-work", "meterstream"};
+            String[] variants = Report.stringArg(args, "variants", "raw-nowork,raw-work,meterstream").split(",");
             for (int r = 1; r <= rounds; r++) {
                 for (int k = 0; k < variants.length; k++) {
                     String v = variants[(k + r) % variants.length];

@@ -88,6 +88,9 @@ final class Report {
             System.out.println("| ratio | median of per-round ratios | ratio of medians |");
             System.out.println("|---|---:|---:|");
             for (String[] p : ratios) {
+                if (!raw.containsKey(p[0]) || !raw.containsKey(p[1])) {
+                    continue;
+                }
                 System.out.printf(Locale.ROOT, "| %s / %s | %.3f | %.3f |%n", p[0], p[1], pairedRatio(p[0], p[1]),
                         median(raw.get(p[0])) / median(raw.get(p[1])));
             }
