@@ -148,7 +148,17 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
         // batch into an OutOfOrderSequenceException loop; wait until the broker reports all leaders.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            TopicDescription d;
+            try {
+                d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a loaded machine can answer "unknown topic" for a moment after the topic was created
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " is not described after 30 s", e);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                continue;
+            }
             if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
                 // the metadata can name a leader before its log is ready; listOffsets is answered by the log
                 Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();

@@ -38,11 +38,11 @@ class KafkaSourceHealthTest {
         AtomicInteger received = new AtomicInteger();
         try {
             source.start(m -> received.incrementAndGet());
-            await().atMost(Duration.ofSeconds(30)).until(() -> source.health().isConnected());
-            await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == 10 && Long.valueOf(0L).equals(source.health().lag()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> source.health().isConnected());
+            await().atMost(Duration.ofSeconds(60)).until(() -> received.get() == 10 && Long.valueOf(0L).equals(source.health().lag()));
 
             KAFKA.stopBroker();
-            await().atMost(Duration.ofSeconds(30)).until(() -> source.health().state() == SourceHealth.State.DISCONNECTED);
+            await().atMost(Duration.ofSeconds(60)).until(() -> source.health().state() == SourceHealth.State.DISCONNECTED);
             assertThat(source.health().detail()).contains("heartbeat");
         } finally {
             source.close(Duration.ofMillis(500));

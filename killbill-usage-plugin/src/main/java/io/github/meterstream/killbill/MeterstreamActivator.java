@@ -1,0 +1,114 @@
+package io.github.meterstream.killbill;
+
+import io.github.meterstream.core.config.ConfigException;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
+import io.github.meterstream.core.usage.UsageMessage;
+import io.github.meterstream.killbill.internal.KillbillClock;
+import io.github.meterstream.killbill.internal.KillbillMetricsSink;
+import io.github.meterstream.killbill.internal.MeterstreamAssembly;
+import io.github.meterstream.killbill.internal.MeterstreamRuntime;
+import io.github.meterstream.killbill.internal.MeterstreamStatus;
+import io.github.meterstream.killbill.internal.MetricsSink;
+import io.github.meterstream.killbill.internal.SourceFactoryRegistry;
+import org.killbill.billing.osgi.api.Healthcheck;
+import org.killbill.billing.osgi.api.OSGIPluginProperties;
+import org.killbill.billing.osgi.libs.killbill.KillbillActivatorBase;
+import org.killbill.billing.plugin.api.notification.PluginConfigurationEventHandler;
+import org.killbill.billing.plugin.core.resources.jooby.PluginApp;
+import org.killbill.billing.plugin.core.resources.jooby.PluginAppBuilder;
+import org.osgi.framework.BundleContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.servlet.Servlet;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.util.Hashtable;
+
+/**
+ * The {@code meterstream} Kill Bill plugin: consumes usage messages from the brokers configured
+ * under {@value MeterstreamConfigProperties#PREFIX}{@code sources.*} and records them with
+ * {@code recordRolledUpUsage}, once per tracking id.
+ *
+ * <p>{@link #start} reads the configuration, creates the idempotency table in Kill Bill's database
+ * if absent, registers the healthcheck, the servlet ({@code /plugins/meterstream/}) and the
+ * per-tenant configuration handler, then starts one pipeline per source. A configuration error
+ * starts no source and is reported by the healthcheck; Kill Bill keeps running. {@link #stop}
+ * closes every pipeline, source and thread, so Kill Bill can restart the plugin in place.
+ */
+public class MeterstreamActivator extends KillbillActivatorBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MeterstreamActivator.class);
+
+    private volatile MeterstreamRuntime<UsageMessage> runtime;
+    private volatile String configurationError;
+
+    @Override
+    public void start(BundleContext context) throws Exception {
+        super.start(context);
+        Clock killbillClock = new KillbillClock(clock.getClock());
+
+        MeterstreamConfigProperties config = null;
+        try {
+            config = MeterstreamConfigProperties.from(configProperties.getProperties());
+            LOG.info("Meterstream configuration: {}", config);
+        } catch (ConfigException e) {
+            configurationError = e.getMessage();
+            LOG.error("Meterstream configuration error, no source started: {}", e.getMessage());
+        }
+
+        MeterstreamConfigurationHandler tenantRules = new MeterstreamConfigurationHandler(killbillAPI,
+                config == null ? MeterstreamTenantRules.defaults() : config.defaultTenantRules());
+        MeterstreamStatus status = new MeterstreamStatus(() -> runtime, () -> configurationError);
+
+        register(context, Healthcheck.class, new MeterstreamHealthcheck(status::health));
+        PluginApp app = new PluginAppBuilder(MeterstreamConfigProperties.PLUGIN_NAME, killbillAPI, dataSource, clock, configProperties)
+                .withRouteClass(MeterstreamServlet.class)
+                .withService(status)
+                .build();
+        register(context, Servlet.class, PluginApp.createServlet(app));
+        dispatcher.registerEventHandlers(new PluginConfigurationEventHandler(tenantRules));
+
+        if (config == null) {
+            return;
+        }
+        try {
+            JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource.getDataSource(), config.idempotencyTable(), killbillClock,
+                    ManagementFactory.getRuntimeMXBean().getName());
+            store.createTableIfAbsent();
+            MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, killbillAPI, killbillClock, tenantRules,
+                    SourceFactoryRegistry.available(MeterstreamActivator.class.getClassLoader()), store, metrics());
+            r.start();
+            runtime = r;
+        } catch (RuntimeException e) {
+            configurationError = "could not start: " + e;
+            LOG.error("Meterstream could not start", e);
+        }
+    }
+
+    @Override
+    public void stop(BundleContext context) throws Exception {
+        MeterstreamRuntime<UsageMessage> r = runtime;
+        runtime = null;
+        if (r != null) {
+            r.stop();
+        }
+        super.stop(context);
+    }
+
+    /** Counters in Kill Bill's metric registry; none when this Kill Bill has no compatible one. */
+    private MetricsSink metrics() {
+        try {
+            return KillbillMetricsSink.of(this);
+        } catch (LinkageError e) {
+            LOG.warn("Kill Bill metric registry unavailable, no metrics: {}", e.toString());
+            return MetricsSink.NONE;
+        }
+    }
+
+    private <S> void register(BundleContext context, Class<S> type, S service) {
+        Hashtable<String, String> props = new Hashtable<>();
+        props.put(OSGIPluginProperties.PLUGIN_NAME_PROP, MeterstreamConfigProperties.PLUGIN_NAME);
+        registrar.registerService(context, type, service, props);
+    }
+}

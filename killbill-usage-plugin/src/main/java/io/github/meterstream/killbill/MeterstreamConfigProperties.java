@@ -1,0 +1,242 @@
+package io.github.meterstream.killbill;
+
+import io.github.meterstream.core.config.ConfigException;
+import io.github.meterstream.core.config.ConfigKey;
+import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.core.usage.UsageContractConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import static io.github.meterstream.core.config.ConfigKey.atLeast;
+import static io.github.meterstream.core.config.ConfigKey.notNegative;
+import static io.github.meterstream.core.config.ConfigKey.positive;
+
+/**
+ * The plugin's global configuration: Kill Bill system properties under {@value #PREFIX}. Immutable,
+ * every key declared once below, validated when built; an error names the full key. Per-tenant
+ * rules ({@link MeterstreamTenantRules}) take their defaults from here.
+ *
+ * <pre>
+ * org.killbill.billing.plugin.meterstream.sources.usage.type=kafka
+ * org.killbill.billing.plugin.meterstream.sources.usage.bootstrap-servers=localhost:9092
+ * org.killbill.billing.plugin.meterstream.sources.usage.pipeline.concurrency=8
+ * org.killbill.billing.plugin.meterstream.sources.usage.tenants=6b5a...,9c1e...
+ * org.killbill.billing.plugin.meterstream.forward-dated-tolerance=1d
+ * </pre>
+ */
+public final class MeterstreamConfigProperties {
+
+    /** The Kill Bill plugin name: {@code /plugins/meterstream/}, {@code uploadPluginConfig/meterstream}. */
+    public static final String PLUGIN_NAME = "meterstream";
+    public static final String PREFIX = "org.killbill.billing.plugin." + PLUGIN_NAME + '.';
+    /** Kill Bill's own setting: how many past periods late usage is still billed. */
+    public static final String KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD = "org.killbill.invoice.readMaxRawUsagePreviousPeriod";
+
+    /** The section holding one sub-section per source. */
+    public static final String SOURCES = "sources";
+    /** The per-source sub-section read by {@code PipelineConfig.from}. */
+    public static final String PIPELINE_SECTION = "pipeline";
+
+    /** Per source ({@code sources.<name>.tenants}): the tenants (ids or api keys) whose usage it may carry. */
+    public static final ConfigKey<List<String>> SOURCE_TENANTS = ConfigKey.list("tenants", List.of(),
+            "Tenant ids (or api keys) this source may carry usage for; a message naming another tenant is dead-lettered "
+                    + "as TENANT_NOT_ALLOWED. Empty: any tenant (then broker ACLs are the only boundary).");
+
+    public static final ConfigKey<Duration> HEALTH_MAX_PAUSED = ConfigKey.duration("health.max-paused", Duration.ofMinutes(5),
+            "A source paused by an open circuit (or stopped by fail-stop) longer than this makes the healthcheck unhealthy.")
+            .rule(notNegative(), "must not be negative");
+    public static final ConfigKey<Duration> HEALTH_MAX_DISCONNECTED = ConfigKey.duration("health.max-disconnected", Duration.ZERO,
+            "A source disconnected from its broker longer than this makes the healthcheck unhealthy (0: at once).")
+            .rule(notNegative(), "must not be negative");
+    public static final ConfigKey<String> KILLBILL_USERNAME = ConfigKey.string("killbill.username", null,
+            "Kill Bill user the plugin logs in as (SecurityApi.login) before recording usage. Unset: the plugin does not "
+                    + "log in and Kill Bill must run with org.killbill.security.skipAuthForPlugins=true.");
+    public static final ConfigKey<String> KILLBILL_PASSWORD = ConfigKey.string("killbill.password", null,
+            "Password of killbill.username.").secret();
+    public static final ConfigKey<String> IDEMPOTENCY_TABLE = ConfigKey.string("idempotency.table", "meterstream_idempotency",
+            "Table of the idempotency store in Kill Bill's database; created at start if absent.")
+            .rule(t -> t.matches("[A-Za-z_][A-Za-z0-9_]{0,62}"), "must be a plain SQL identifier");
+    public static final ConfigKey<Integer> CACHE_TENANTS = ConfigKey.integer("cache.tenants.max-size", 1000,
+            "Tenants kept in the tenant lookup cache.").rule(atLeast(1), "must be at least 1");
+    public static final ConfigKey<Integer> CACHE_SUBSCRIPTIONS = ConfigKey.integer("cache.subscriptions.max-size", 10_000,
+            "Subscriptions kept in the subscription lookup cache.").rule(atLeast(1), "must be at least 1");
+    public static final ConfigKey<Duration> CACHE_SUBSCRIPTIONS_TTL = ConfigKey.duration("cache.subscriptions.ttl",
+            Duration.ofMinutes(1), "How long a cached subscription (dates, plan, charged-through date) is trusted.")
+            .rule(notNegative(), "must not be negative");
+    public static final ConfigKey<Duration> CACHE_CATALOG_TTL = ConfigKey.duration("cache.catalog.ttl", Duration.ofMinutes(5),
+            "How long the units of a plan, read from the tenant's catalog versions, are trusted.")
+            .rule(notNegative(), "must not be negative");
+    public static final ConfigKey<Integer> LATE_USAGE_MAX_PREVIOUS_PERIODS = ConfigKey.integer("late-usage.max-previous-periods", -1,
+            "Past billing periods (before the charged-through date) still billed. -1: Kill Bill's "
+                    + KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD + " (per tenant, then global, then 2).")
+            .rule(atLeast(-1), "must be -1 or more");
+    public static final ConfigKey<Duration> STOP_TIMEOUT = ConfigKey.duration("stop-timeout", Duration.ofSeconds(20),
+            "On plugin stop, how long each pipeline may finish its running messages; the rest return to the broker.")
+            .rule(notNegative(), "must not be negative");
+
+    /** Every global key (the per-tenant rule defaults are in {@link MeterstreamTenantRules#KEYS}). */
+    public static final List<ConfigKey<?>> KEYS = List.of(HEALTH_MAX_PAUSED, HEALTH_MAX_DISCONNECTED, KILLBILL_USERNAME,
+            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
+            LATE_USAGE_MAX_PREVIOUS_PERIODS, STOP_TIMEOUT);
+
+    private final ConfigValues values;
+    private final Map<String, ConfigValues> sources;
+    private final Duration healthMaxPaused;
+    private final Duration healthMaxDisconnected;
+    private final String killbillUsername;
+    private final String killbillPassword;
+    private final String idempotencyTable;
+    private final int cacheTenants;
+    private final int cacheSubscriptions;
+    private final Duration cacheSubscriptionsTtl;
+    private final Duration cacheCatalogTtl;
+    private final int lateUsageMaxPreviousPeriods;
+    private final Integer killbillReadMaxRawUsagePreviousPeriod;
+    private final Duration stopTimeout;
+    private final MeterstreamTenantRules defaultTenantRules;
+    private final UsageContractConfig usageContractConfig;
+
+    private MeterstreamConfigProperties(ConfigValues values, Integer killbillReadMax) {
+        this.values = values;
+        List<ConfigKey<?>> known = new ArrayList<>(KEYS);
+        known.addAll(MeterstreamTenantRules.KEYS);
+        known.addAll(UsageContractConfig.KEYS);
+        values.requireOnlyKnownKeys(known, List.of(SOURCES));
+        this.healthMaxPaused = values.get(HEALTH_MAX_PAUSED);
+        this.healthMaxDisconnected = values.get(HEALTH_MAX_DISCONNECTED);
+        this.killbillUsername = values.get(KILLBILL_USERNAME);
+        this.killbillPassword = values.get(KILLBILL_PASSWORD);
+        if (killbillUsername != null && killbillPassword == null) {
+            throw new ConfigException(PREFIX + KILLBILL_PASSWORD.name(), "is required when " + PREFIX + KILLBILL_USERNAME.name() + " is set");
+        }
+        this.idempotencyTable = values.get(IDEMPOTENCY_TABLE);
+        this.cacheTenants = values.get(CACHE_TENANTS);
+        this.cacheSubscriptions = values.get(CACHE_SUBSCRIPTIONS);
+        this.cacheSubscriptionsTtl = values.get(CACHE_SUBSCRIPTIONS_TTL);
+        this.cacheCatalogTtl = values.get(CACHE_CATALOG_TTL);
+        this.lateUsageMaxPreviousPeriods = values.get(LATE_USAGE_MAX_PREVIOUS_PERIODS);
+        this.killbillReadMaxRawUsagePreviousPeriod = killbillReadMax;
+        this.stopTimeout = values.get(STOP_TIMEOUT);
+        this.defaultTenantRules = MeterstreamTenantRules.from(values, null);
+        this.usageContractConfig = UsageContractConfig.from(values);
+        ConfigValues all = values.section(SOURCES);
+        Map<String, ConfigValues> s = new LinkedHashMap<>();
+        for (String name : all.sectionNames()) {
+            s.put(name, all.section(name));
+        }
+        for (String k : all.asMap().keySet()) {
+            if (k.indexOf('.') < 0) {
+                throw new ConfigException(PREFIX + SOURCES + '.' + k, "is not a source section; write "
+                        + PREFIX + SOURCES + ".<name>.type=...");
+            }
+        }
+        this.sources = Collections.unmodifiableMap(s);
+    }
+
+    /**
+     * Reads the plugin's keys from Kill Bill's properties ({@code configProperties.getProperties()}).
+     *
+     * @throws ConfigException naming the first key that is wrong
+     */
+    public static MeterstreamConfigProperties from(Properties killbillProperties) {
+        Integer readMax = null;
+        String raw = killbillProperties.getProperty(KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD);
+        if (raw != null && !raw.isBlank()) {
+            readMax = ConfigKey.integer(KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD, 2, "Kill Bill setting")
+                    .parse(KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD, raw);
+        }
+        return new MeterstreamConfigProperties(ConfigValues.fromProperties(PREFIX, killbillProperties), readMax);
+    }
+
+    /** The source names, in configuration order (sorted). */
+    public Set<String> sourceNames() {
+        return sources.keySet();
+    }
+
+    /** The section of source {@code name}: {@code type}, the adapter's keys, {@code tenants}, {@code pipeline.*}. */
+    public ConfigValues source(String name) {
+        ConfigValues v = sources.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("no source named " + name);
+        }
+        return v;
+    }
+
+    public Duration healthMaxPaused() {
+        return healthMaxPaused;
+    }
+
+    public Duration healthMaxDisconnected() {
+        return healthMaxDisconnected;
+    }
+
+    /** The Kill Bill user to log in as, or {@code null} (rely on {@code skipAuthForPlugins}). */
+    public String killbillUsername() {
+        return killbillUsername;
+    }
+
+    public String killbillPassword() {
+        return killbillPassword;
+    }
+
+    public String idempotencyTable() {
+        return idempotencyTable;
+    }
+
+    public int cacheTenants() {
+        return cacheTenants;
+    }
+
+    public int cacheSubscriptions() {
+        return cacheSubscriptions;
+    }
+
+    public Duration cacheSubscriptionsTtl() {
+        return cacheSubscriptionsTtl;
+    }
+
+    public Duration cacheCatalogTtl() {
+        return cacheCatalogTtl;
+    }
+
+    /** The plugin's own override, or -1 to use Kill Bill's setting. */
+    public int lateUsageMaxPreviousPeriods() {
+        return lateUsageMaxPreviousPeriods;
+    }
+
+    /** Kill Bill's global {@value #KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD}, or {@code null} if not set. */
+    public Integer killbillReadMaxRawUsagePreviousPeriod() {
+        return killbillReadMaxRawUsagePreviousPeriod;
+    }
+
+    public Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    /** The rules of a tenant that uploaded no plugin configuration. */
+    public MeterstreamTenantRules defaultTenantRules() {
+        return defaultTenantRules;
+    }
+
+    /** The usage message contract's settings ({@code usage.max-records-per-message}). */
+    public UsageContractConfig usageContractConfig() {
+        return usageContractConfig;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("MeterstreamConfigProperties{");
+        for (ConfigKey<?> k : KEYS) {
+            b.append(k.name()).append('=').append(k.printable(values.raw(k.name()) == null ? k.defaultText() : values.raw(k.name()))).append(", ");
+        }
+        b.append("tenantDefaults=").append(defaultTenantRules).append(", sources=").append(sources.keySet()).append('}');
+        return b.toString();
+    }
+}

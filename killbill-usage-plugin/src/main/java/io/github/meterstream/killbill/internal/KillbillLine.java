@@ -1,0 +1,51 @@
+package io.github.meterstream.killbill.internal;
+
+import io.github.meterstream.core.PermanentFailure;
+import org.killbill.billing.entitlement.api.Subscription;
+import org.killbill.billing.entitlement.api.SubscriptionApi;
+import org.killbill.billing.entitlement.api.SubscriptionApiException;
+import org.killbill.billing.usage.api.UsageRecord;
+import org.killbill.billing.util.callcontext.TenantContext;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Every Kill Bill call whose Java signature differs between the Kill Bill lines the plugin targets,
+ * in one place. Kill Bill 0.24 (killbill-api 0.54) and 0.22 (killbill-api 0.53) differ, for what the
+ * plugin uses, in exactly these (checked with {@code javap} on both jars):
+ * <ul>
+ *   <li>{@code UsageRecord(DateTime, BigDecimal)} (0.54) vs {@code UsageRecord(LocalDate, Long)} (0.53);</li>
+ *   <li>{@code Entitlement.getEffectiveStartDate/EndDate} and {@code Subscription.getBillingStartDate/EndDate}
+ *       return {@code DateTime} (0.54) vs {@code LocalDate} (0.53);</li>
+ *   <li>{@code SubscriptionApi.getSubscriptionForEntitlementId/ForExternalKey} take an extra
+ *       {@code boolean includeDeletedEvents} in 0.54.</li>
+ * </ul>
+ * Code elsewhere in the plugin never calls these directly. {@link ReflectiveKillbillLine} serves both
+ * lines by looking the members up once, by reflection, on the API classes Kill Bill exports.
+ */
+public interface KillbillLine {
+
+    /** Which line was detected, for logs and the status page, e.g. {@code killbill-api 0.54 (Kill Bill 0.24)}. */
+    String describe();
+
+    Subscription subscriptionById(SubscriptionApi api, UUID id, TenantContext context) throws SubscriptionApiException;
+
+    Subscription subscriptionByExternalKey(SubscriptionApi api, String externalKey, TenantContext context)
+            throws SubscriptionApiException;
+
+    /** When billing starts (billing start date, else entitlement start), or {@code null}. */
+    Instant startOf(Subscription subscription);
+
+    /** When the subscription ends (entitlement end, else billing end), exclusive, or {@code null} if open. */
+    Instant endOf(Subscription subscription);
+
+    /**
+     * One usage record for {@code recordDate} and {@code amount}.
+     *
+     * @throws PermanentFailure ({@code INVALID_AMOUNT}) when this line cannot store the amount
+     *         (Kill Bill 0.22 stores whole numbers only)
+     */
+    UsageRecord usageRecord(Instant recordDate, BigDecimal amount);
+}

@@ -1,0 +1,30 @@
+package io.github.meterstream.killbill.internal;
+
+import io.github.meterstream.core.BrokerSourceFactories;
+import io.github.meterstream.core.idempotency.IdempotencyStore;
+import io.github.meterstream.core.usage.UsageMessage;
+import io.github.meterstream.killbill.MeterstreamConfigProperties;
+import org.killbill.billing.osgi.api.OSGIKillbill;
+
+import java.time.Clock;
+
+/**
+ * Puts the plugin together from what Kill Bill gives it (its API, clock, rules source) and what the
+ * deployment chooses (source factories, idempotency store, metrics). The activator calls it; tests
+ * call it with fakes, outside OSGi.
+ */
+public final class MeterstreamAssembly {
+
+    private MeterstreamAssembly() {
+    }
+
+    public static MeterstreamRuntime<UsageMessage> build(MeterstreamConfigProperties config, OSGIKillbill killbill, Clock clock,
+                                                         TenantRulesSource tenantRules, BrokerSourceFactories factories,
+                                                         IdempotencyStore idempotencyStore, MetricsSink metrics) {
+        KillbillLookups lookups = new KillbillLookups(killbill, ReflectiveKillbillLine.detect(), clock, config);
+        UsageRules rules = new UsageRules(lookups, tenantRules, clock);
+        UsageRecorder recorder = new UsageRecorder(killbill, lookups, rules, clock, config.killbillUsername(), config.killbillPassword());
+        UsageMessageBinding binding = new UsageMessageBinding(config.usageContractConfig(), lookups);
+        return new MeterstreamRuntime<>(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics);
+    }
+}

@@ -1,0 +1,142 @@
+package io.github.meterstream.killbill.internal;
+
+import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.MessageEvent;
+import io.github.meterstream.core.PipelineListener;
+import io.github.meterstream.core.SourceCoordinates;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Listens to one source's pipeline: per-tenant counters for the status page, Kill Bill metrics,
+ * and since when the source is paused and why, for the healthcheck.
+ */
+final class SourceMonitor implements PipelineListener {
+
+    static final class TenantCounters {
+        final LongAdder recorded = new LongAdder();
+        final LongAdder duplicates = new LongAdder();
+        final LongAdder retried = new LongAdder();
+        final LongAdder deadLettered = new LongAdder();
+        final LongAdder lateAccepted = new LongAdder();
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("recorded", recorded.sum());
+            m.put("duplicates", duplicates.sum());
+            m.put("retried", retried.sum());
+            m.put("deadLettered", deadLettered.sum());
+            m.put("lateAccepted", lateAccepted.sum());
+            return m;
+        }
+    }
+
+    private static final String UNKNOWN_TENANT = "(unknown)";
+
+    private final String source;
+    private final Clock clock;
+    private final MetricsSink metrics;
+    private final Function<String, String> tenantIdOfRef;
+    private final ConcurrentMap<String, TenantCounters> byTenant = new ConcurrentHashMap<>();
+    private final LongAdder lateAccepted = new LongAdder();
+    private volatile Instant pausedSince;
+    private volatile String pauseReason;
+
+    SourceMonitor(String source, Clock clock, MetricsSink metrics, Function<String, String> tenantIdOfRef) {
+        this.source = source;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.tenantIdOfRef = tenantIdOfRef;
+    }
+
+    private TenantCounters tenant(MessageEvent e) {
+        String ref = e.tenant();
+        String id = ref == null ? UNKNOWN_TENANT : tenantIdOfRef.apply(ref);
+        return byTenant.computeIfAbsent(id == null ? ref : id, k -> new TenantCounters());
+    }
+
+    private void metric(String what) {
+        metrics.increment("meterstream." + source + '.' + what);
+    }
+
+    @Override
+    public void onReceived(SourceCoordinates coordinates) {
+        metric("received");
+    }
+
+    @Override
+    public void onProcessed(MessageEvent event) {
+        tenant(event).recorded.increment();
+        metric("recorded");
+    }
+
+    @Override
+    public void onDuplicate(MessageEvent event) {
+        tenant(event).duplicates.increment();
+        metric("duplicates");
+    }
+
+    @Override
+    public void onRetried(MessageEvent event, Duration delay, Throwable cause) {
+        tenant(event).retried.increment();
+        metric("retried");
+    }
+
+    @Override
+    public void onDeadLettered(MessageEvent event, DeadLetterEnvelope envelope) {
+        tenant(event).deadLettered.increment();
+        metric("dead_lettered");
+        metric("dead_lettered." + envelope.reasonCode());
+    }
+
+    @Override
+    public void onPaused(String source, String reason) {
+        pauseReason = reason;
+        pausedSince = clock.instant();
+    }
+
+    @Override
+    public void onResumed(String source) {
+        pausedSince = null;
+        pauseReason = null;
+    }
+
+    void lateAccepted(String tenantId) {
+        lateAccepted.increment();
+        byTenant.computeIfAbsent(tenantId, k -> new TenantCounters()).lateAccepted.increment();
+        metric("late_accepted");
+    }
+
+    long lateAccepted() {
+        return lateAccepted.sum();
+    }
+
+    /** When the pipeline paused the source (any reason), or null while it runs. */
+    Instant pausedSince() {
+        return pausedSince;
+    }
+
+    String pauseReason() {
+        return pauseReason;
+    }
+
+    /** Counters of {@code tenantId}, or of every tenant when null. */
+    Map<String, Object> tenantCounters(String tenantId) {
+        Map<String, Object> out = new TreeMap<>();
+        byTenant.forEach((t, c) -> {
+            if (tenantId == null || tenantId.equals(t)) {
+                out.put(t, c.toMap());
+            }
+        });
+        return out;
+    }
+}

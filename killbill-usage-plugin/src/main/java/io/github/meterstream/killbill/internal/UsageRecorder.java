@@ -1,0 +1,151 @@
+package io.github.meterstream.killbill.internal;
+
+import io.github.meterstream.core.MessageHandler;
+import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.killbill.MeterstreamReasonCodes;
+import org.killbill.billing.osgi.api.OSGIKillbill;
+import org.killbill.billing.security.api.SecurityApi;
+import org.killbill.billing.usage.api.SubscriptionUsageRecord;
+import org.killbill.billing.usage.api.UnitUsageRecord;
+import org.killbill.billing.usage.api.UsageApiException;
+import org.killbill.billing.usage.api.UsageRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Records one checked usage message with {@code UsageUserApi.recordRolledUpUsage} and turns Kill
+ * Bill's answer into the pipeline's outcome:
+ * <ul>
+ *   <li>success: {@link MessageHandler.Outcome#PROCESSED};</li>
+ *   <li>{@code UsageApiException} with {@code USAGE_RECORD_TRACKING_ID_ALREADY_EXISTS} (50000): the
+ *       usage is already in Kill Bill, {@link MessageHandler.Outcome#ALREADY_PROCESSED};</li>
+ *   <li>database, connection or timeout errors anywhere in the cause chain: {@link TransientFailure}
+ *       (the pipeline retries, and pauses consumption while they keep coming);</li>
+ *   <li>unknown subscription ({@code IllegalStateException}/{@code ObjectDoesNotExist}): permanent
+ *       {@code UNKNOWN_SUBSCRIPTION}; any other {@code UsageApiException}: permanent {@code KILLBILL_REJECTED}.</li>
+ * </ul>
+ */
+public final class UsageRecorder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsageRecorder.class);
+
+    private final OSGIKillbill killbill;
+    private final KillbillLookups lookups;
+    private final UsageRules rules;
+    private final Clock clock;
+    private final String username;
+    private final String password;
+
+    /** {@code username}/{@code password} null: do not log in (Kill Bill runs with skipAuthForPlugins=true). */
+    public UsageRecorder(OSGIKillbill killbill, KillbillLookups lookups, UsageRules rules, Clock clock, String username, String password) {
+        this.killbill = killbill;
+        this.lookups = lookups;
+        this.rules = rules;
+        this.clock = clock;
+        this.username = username;
+        this.password = password;
+    }
+
+    /** Checks and records {@code r}, received on {@code source} bound to {@code allowedTenants}. */
+    public RecordResult record(UsageRequest r, String source, List<String> allowedTenants) {
+        String trackingId = r.trackingId();
+        if (trackingId == null || trackingId.isBlank()) {
+            // Kill Bill would invent one, and every redelivery would then be counted again
+            throw new PermanentFailure(ReasonCodes.INVALID_MESSAGE, "the message has no trackingId; without one Kill Bill cannot "
+                    + "recognise a redelivery", r.tenantRef(), null, null);
+        }
+        UsageRules.Verdict verdict = rules.check(r, source, allowedTenants);
+        UUID tenantId = verdict.tenantId;
+        String tenant = tenantId.toString();
+        KillbillLine line = lookups.line();
+        List<UnitUsageRecord> units = new ArrayList<>();
+        for (UsageRequest.Unit u : r.units()) {
+            List<UsageRecord> records = new ArrayList<>();
+            for (UsageRequest.Amount a : u.records()) {
+                try {
+                    records.add(line.usageRecord(a.recordDate(), a.amount()));
+                } catch (PermanentFailure e) {
+                    throw new PermanentFailure(e.reasonCode(), e.getMessage(), tenant, trackingId, null);
+                }
+            }
+            units.add(new UnitUsageRecord(u.unitType(), records));
+        }
+        SubscriptionUsageRecord record = new SubscriptionUsageRecord(verdict.subscription.id, trackingId, units);
+        MeterstreamCallContext context = new MeterstreamCallContext(tenantId, clock.instant(), "meterstream source " + source);
+        SecurityApi security = null;
+        try {
+            if (username != null) {
+                security = killbill.getSecurityApi();
+                security.login(username, password);
+            }
+            killbill.getUsageUserApi().recordRolledUpUsage(record, context);
+            LOG.debug("Recorded usage: source={} tenant={} subscription={} trackingId={}", source, tenant, verdict.subscription.id, trackingId);
+            return new RecordResult(tenantId, MessageHandler.Outcome.PROCESSED, verdict.late);
+        } catch (UsageApiException e) {
+            if (KillbillLookups.isDuplicateTrackingId(e)) {
+                LOG.info("Kill Bill already has trackingId {} for subscription {} (tenant {}): duplicate", trackingId,
+                        verdict.subscription.id, tenant);
+                return new RecordResult(tenantId, MessageHandler.Outcome.ALREADY_PROCESSED, verdict.late);
+            }
+            if (FailureClassifier.isTransient(e)) {
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
+                        trackingId, e);
+            }
+            throw new PermanentFailure(MeterstreamReasonCodes.KILLBILL_REJECTED, "Kill Bill refused the usage (code " + e.getCode()
+                    + "): " + e.getMessage(), tenant, trackingId, e);
+        } catch (RuntimeException e) {
+            if (e instanceof PermanentFailure || e instanceof TransientFailure) {
+                throw e;
+            }
+            if (FailureClassifier.isTransient(e)) {
+                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
+                        trackingId, e);
+            }
+            if (KillbillLookups.isNotFound(e)) {
+                throw KillbillLookups.unknownSubscription(tenantId, r.subscriptionId() != null, r.subscriptionRef(), trackingId, e);
+            }
+            throw e;
+        } finally {
+            if (security != null) {
+                try {
+                    security.logout();
+                } catch (RuntimeException e) {
+                    LOG.debug("logout failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /** The outcome of one message and the tenant it resolved to. */
+    public static final class RecordResult {
+        private final UUID tenantId;
+        private final MessageHandler.Outcome outcome;
+        private final boolean late;
+
+        RecordResult(UUID tenantId, MessageHandler.Outcome outcome, boolean late) {
+            this.tenantId = tenantId;
+            this.outcome = outcome;
+            this.late = late;
+        }
+
+        public UUID tenantId() {
+            return tenantId;
+        }
+
+        public MessageHandler.Outcome outcome() {
+            return outcome;
+        }
+
+        /** Late usage accepted by the tenant's policy. */
+        public boolean late() {
+            return late;
+        }
+    }
+}

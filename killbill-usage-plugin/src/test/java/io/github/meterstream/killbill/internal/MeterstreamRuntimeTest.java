@@ -1,0 +1,292 @@
+package io.github.meterstream.killbill.internal;
+
+import io.github.meterstream.core.BrokerSourceFactories;
+import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.idempotency.IdempotencyStore;
+import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
+import io.github.meterstream.core.usage.UsageMessage;
+import io.github.meterstream.killbill.MeterstreamConfigProperties;
+import io.github.meterstream.killbill.MeterstreamTenantRules;
+import io.github.meterstream.killbill.fakes.FakeCatalog;
+import io.github.meterstream.killbill.fakes.FakeKillbill;
+import io.github.meterstream.testkit.InMemoryBroker;
+import io.github.meterstream.testkit.InMemoryBrokerSourceFactory;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.github.meterstream.killbill.fakes.FakeCatalog.blocks;
+import static io.github.meterstream.killbill.fakes.FakeCatalog.phase;
+import static io.github.meterstream.killbill.fakes.FakeCatalog.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@DisplayName("The plugin's pipelines, outside OSGi, on the in-memory broker")
+class MeterstreamRuntimeTest {
+
+    static final String P = MeterstreamConfigProperties.PREFIX;
+    static final AtomicLong SEQ = new AtomicLong();
+
+    FakeKillbill kb;
+    UUID tenant;
+    UUID otherTenant;
+    FakeKillbill.Sub sub;
+    FakeKillbill.Sub otherSub;
+    String brokerName;
+    InMemoryBroker broker;
+    final List<MeterstreamRuntime<UsageMessage>> runtimes = new ArrayList<>();
+    final Map<String, AtomicLong> metrics = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void setUp() {
+        kb = new FakeKillbill();
+        tenant = kb.tenant("key-t");
+        otherTenant = kb.tenant("key-o");
+        FakeCatalog catalog = new FakeCatalog().version(Instant.parse("2024-01-01T00:00:00Z"),
+                plan("api-monthly", phase(blocks("api-calls"))));
+        kb.catalog(tenant, catalog);
+        kb.catalog(otherTenant, catalog);
+        sub = kb.subscription(tenant, "sub-1", "api-monthly", Instant.parse("2024-06-01T00:00:00Z"));
+        otherSub = kb.subscription(otherTenant, "sub-2", "api-monthly", Instant.parse("2024-06-01T00:00:00Z"));
+        brokerName = "plugin-test-" + SEQ.incrementAndGet();
+        broker = InMemoryBroker.named(brokerName);
+    }
+
+    @AfterEach
+    void tearDown() {
+        runtimes.forEach(MeterstreamRuntime::stop);
+    }
+
+    Properties config(String... extra) {
+        Properties p = new Properties();
+        p.setProperty(P + "sources.usage.type", "in-memory");
+        p.setProperty(P + "sources.usage.broker", brokerName);
+        p.setProperty(P + "sources.usage.queue", "usage");
+        p.setProperty(P + "sources.usage.pipeline.retry.initial-delay", "10ms");
+        p.setProperty(P + "sources.usage.pipeline.retry.max-delay", "50ms");
+        p.setProperty(P + "sources.usage.pipeline.circuit.failure-threshold", "3");
+        p.setProperty(P + "sources.usage.pipeline.circuit.open-duration", "50ms");
+        p.setProperty(P + "sources.usage.pipeline.close-timeout", "1s");
+        p.setProperty(P + "stop-timeout", "2s");
+        for (int i = 0; i < extra.length; i += 2) {
+            p.setProperty(P + extra[i], extra[i + 1]);
+        }
+        return p;
+    }
+
+    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store) {
+        MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
+        BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), new InMemoryBrokerSourceFactory());
+        MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, Clock.systemUTC(),
+                t -> MeterstreamTenantRules.defaults(), factories, store,
+                name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
+        runtimes.add(r);
+        r.start();
+        return r;
+    }
+
+    static String message(UUID tenant, UUID subscription, String trackingId, String unit) {
+        return "{\"tenantId\":\"" + tenant + "\",\"subscriptionId\":\"" + subscription + "\",\"trackingId\":\"" + trackingId
+                + "\",\"unitUsageRecords\":[{\"unitType\":\"" + unit + "\",\"usageRecords\":[{\"recordDate\":\""
+                + Instant.now().minus(Duration.ofHours(1)) + "\",\"amount\":2}]}]}";
+    }
+
+    static long meterstreamThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("meterstream-") && !n.startsWith("meterstream-in-memory-broker"))
+                .count();
+    }
+
+    @Test
+    @DisplayName("a published message is recorded once; the same message published again is acknowledged as a duplicate")
+    void recordedOnce() {
+        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        String m = message(tenant, sub.id, "trk-1", "api-calls");
+        broker.publish("usage", m);
+        broker.publish("usage", m);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> counts(r).get("duplicates").equals(1L));
+        assertThat(kb.usage.rows("trk-1")).hasSize(1);
+        assertThat(counts(r)).containsEntry("received", 2L).containsEntry("recorded", 1L);
+        assertThat(metrics.get("meterstream.usage.recorded")).hasValue(1);
+        assertThat(r.health().healthy()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a message breaking a rule is dead-lettered with the rule's reason code; the next one goes through")
+    void deadLettered() {
+        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-bad", "gigabytes"));
+        broker.publish("usage", message(tenant, sub.id, "trk-good", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.depth("usage.dlq") == 1 && kb.usage.rows("trk-good").size() == 1);
+        Map<String, String> headers = broker.peek("usage.dlq").get(0).headers();
+        assertThat(headers).containsEntry(DeadLetterEnvelope.REASON_CODE, "UNIT_NOT_IN_PLAN")
+                .containsEntry(DeadLetterEnvelope.TENANT, tenant.toString())
+                .containsEntry(DeadLetterEnvelope.TRACKING_ID, "trk-bad");
+        assertThat(counts(r)).containsEntry("deadLettered", 1L);
+        assertThat(metrics.get("meterstream.usage.dead_lettered.UNIT_NOT_IN_PLAN")).hasValue(1);
+    }
+
+    @Test
+    @DisplayName("a source bound to one tenant dead-letters another tenant's usage as TENANT_NOT_ALLOWED")
+    void tenantBinding() {
+        start(config("sources.usage.tenants", tenant.toString()), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(otherTenant, otherSub.id, "trk-o", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.depth("usage.dlq") == 1);
+        assertThat(broker.peek("usage.dlq").get(0).headers()).containsEntry(DeadLetterEnvelope.REASON_CODE, "TENANT_NOT_ALLOWED");
+        assertThat(kb.usage.rows).isEmpty();
+    }
+
+    @Test
+    @DisplayName("two nodes sharing the JDBC idempotency store record a tracking id delivered to both at once exactly once")
+    void twoNodesSharedStore() {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:race-" + SEQ.incrementAndGet() + ";MODE=MySQL;DB_CLOSE_DELAY=-1");
+        JdbcIdempotencyStore nodeA = new JdbcIdempotencyStore(ds, "meterstream_idempotency", Clock.systemUTC(), "node-a");
+        JdbcIdempotencyStore nodeB = new JdbcIdempotencyStore(ds, "meterstream_idempotency", Clock.systemUTC(), "node-b");
+        nodeA.createTableIfAbsent();
+        kb.usage.raceWindow = new CyclicBarrier(2);
+        kb.usage.raceWindowMillis = 500;
+        start(config(), nodeA);
+        start(config("sources.usage.queue", "usage-b"), nodeB);
+
+        String m = message(tenant, sub.id, "trk-race", "api-calls");
+        broker.publish("usage", m);
+        broker.publish("usage-b", m);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> broker.depth("usage") == 0 && broker.depth("usage-b") == 0
+                && runtimes.stream().allMatch(r -> counts(r).get("inFlight").equals(0L)));
+        assertThat(kb.usage.rows("trk-race")).hasSize(1);
+        assertThat(kb.usage.calls).hasValue(1);
+    }
+
+    @Test
+    @DisplayName("without a shared store, two concurrent calls with one tracking id both pass Kill Bill's check (why the JDBC store is required)")
+    void twoNodesWithoutSharedStore() {
+        kb.usage.raceWindow = new CyclicBarrier(2);
+        start(config(), new InMemoryIdempotencyStore());
+        start(config("sources.usage.queue", "usage-b"), new InMemoryIdempotencyStore());
+
+        String m = message(tenant, sub.id, "trk-race", "api-calls");
+        broker.publish("usage", m);
+        broker.publish("usage-b", m);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> kb.usage.calls.get() == 2 && kb.usage.rows("trk-race").size() == 2);
+    }
+
+    @Test
+    @DisplayName("while Kill Bill's database fails, consumption pauses and the healthcheck says why; then usage is recorded, nothing lost")
+    void databaseDown() {
+        for (int i = 0; i < 6; i++) {
+            kb.usage.failNext.add(() -> new RuntimeException("DBI", new SQLTransientConnectionException("Connection refused")));
+        }
+        MeterstreamRuntime<UsageMessage> r = start(config("health.max-paused", "0s"), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-db", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !r.health().healthy());
+        assertThat(r.health().message()).contains("circuit open").contains("Connection refused");
+        await().atMost(Duration.ofSeconds(20)).until(() -> kb.usage.rows("trk-db").size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> r.health().healthy());
+        assertThat(counts(r).get("retried")).isGreaterThanOrEqualTo(6L);
+        assertThat(counts(r)).containsEntry("deadLettered", 0L);
+    }
+
+    @Test
+    @DisplayName("an unknown source type starts nothing; the healthcheck names the key and the known types")
+    void unknownType() {
+        long before = meterstreamThreads();
+        MeterstreamRuntime<UsageMessage> r = start(config("sources.usage.type", "kafkaa"), new InMemoryIdempotencyStore());
+        assertThat(r.health().healthy()).isFalse();
+        assertThat(r.health().message()).contains(P + "sources.usage.type").contains("kafkaa").contains("in-memory");
+        assertThat(meterstreamThreads()).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("a missing adapter key starts nothing; the healthcheck names the key")
+    void missingKey() {
+        Properties p = config();
+        p.remove(P + "sources.usage.queue");
+        MeterstreamRuntime<UsageMessage> r = start(p, new InMemoryIdempotencyStore());
+        assertThat(r.health().message()).contains(P + "sources.usage.queue");
+    }
+
+    @Test
+    @DisplayName("a typo in a key fails the configuration naming the key")
+    void typo() {
+        Properties p = config("sources.usage.pipeline.concurency", "4");
+        MeterstreamRuntime<UsageMessage> r = start(p, new InMemoryIdempotencyStore());
+        assertThat(r.health().message()).contains(P + "sources.usage.pipeline.concurency");
+    }
+
+    @Test
+    @DisplayName("start, stop, start again: no meterstream thread outlives its stop")
+    void restartInPlace() {
+        long before = meterstreamThreads();
+        MeterstreamRuntime<UsageMessage> first = start(config("sources.usage.pipeline.concurrency", "3"), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-a", "api-calls"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-a").size() == 1);
+        assertThat(meterstreamThreads()).isGreaterThan(before);
+        first.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> meterstreamThreads() == before);
+
+        MeterstreamRuntime<UsageMessage> second = start(config("sources.usage.pipeline.concurrency", "3"), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-b", "api-calls"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-b").size() == 1);
+        second.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> meterstreamThreads() == before);
+        assertThat(first.health().healthy()).isFalse();
+    }
+
+    @Test
+    @DisplayName("the status page shows per-source counters, and a tenant's view only that tenant's")
+    void status() {
+        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-t1", "api-calls"));
+        broker.publish("usage", message(tenant, sub.id, "trk-t2", "api-calls"));
+        broker.publish("usage", message(otherTenant, otherSub.id, "trk-o1", "api-calls"));
+        broker.publish("usage", message(tenant, sub.id, "trk-t3", "api-calls").replace("\"tenantId\":\"" + tenant + "\"", "\"apiKey\":\"key-t\""));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows.size() == 4);
+
+        Map<String, Object> all = r.status(null);
+        assertThat(all).containsEntry("healthy", true);
+        @SuppressWarnings("unchecked") Map<String, Object> usage = (Map<String, Object>) ((Map<String, Object>) all.get("sources")).get("usage");
+        assertThat(usage.get("counts").toString()).contains("recorded=4");
+        assertThat(usage.get("state")).isEqualTo("RUNNING");
+        assertThat(usage.get("lag")).isEqualTo(0L);
+
+        Map<String, Object> mine = r.status(tenant.toString());
+        @SuppressWarnings("unchecked") Map<String, Object> myUsage = (Map<String, Object>) ((Map<String, Object>) mine.get("sources")).get("usage");
+        assertThat(myUsage.get("counts").toString()).contains("recorded=3"); // by id and by api key
+        assertThat(myUsage).doesNotContainKeys("lastError", "tenants");
+        assertThat(mine.toString()).doesNotContain(otherTenant.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Long> counts(MeterstreamRuntime<?> r) {
+        Map<String, Object> usage = (Map<String, Object>) ((Map<String, Object>) r.status(null).get("sources")).get("usage");
+        Map<String, Object> c = (Map<String, Object>) usage.get("counts");
+        Map<String, Long> out = new java.util.HashMap<>();
+        c.forEach((k, v) -> out.put(k, ((Number) v).longValue()));
+        return out;
+    }
+}
