@@ -35,7 +35,9 @@ final class ActiveMqOverhead {
             runVariant(amq, "raw-work", 5_000, prefetch, work, "warm");
             runVariant(amq, "meterstream", 5_000, prefetch, work, "warm");
             runVariant(amq, "raw-nowork", 5_000, prefetch, work, "warm");
-            String[] variants = Report.stringArg(args, "variants", "raw-nowork,raw-work,meterstream").split(",");
+            runVariant(amq, "raw-work-syncack", 5_000, prefetch, work, "warm");
+            String[] variants = Report.stringArg(args, "variants", "raw-nowork,raw-work,raw-work-syncack,meterstream,meterstream-consumers4")
+                    .split(",");
             for (int r = 1; r <= rounds; r++) {
                 for (int k = 0; k < variants.length; k++) {
                     String v = variants[(k + r) % variants.length];
@@ -44,7 +46,9 @@ final class ActiveMqOverhead {
                 report.endRound(r);
             }
         }
-        report.print(new String[][] {{"meterstream", "raw-work"}, {"raw-work", "raw-nowork"}, {"meterstream", "raw-nowork"}});
+        report.print(new String[][] {{"meterstream", "raw-work"}, {"meterstream", "raw-work-syncack"},
+                {"meterstream-consumers4", "raw-work-syncack"}, {"meterstream-consumers4", "raw-work"},
+                {"raw-work-syncack", "raw-work"}, {"raw-work", "raw-nowork"}});
     }
 
     private static double runVariant(ActiveMqBroker amq, String variant, int n, int prefetch, UsagePayloads.Work work,
@@ -54,12 +58,15 @@ final class ActiveMqOverhead {
         try {
             switch (variant) {
                 case "raw-nowork":
-                    return rawLoop(amq, queue, n, prefetch, null);
+                    return rawLoop(amq, queue, n, prefetch, null, true);
                 case "raw-work":
-                    return rawLoop(amq, queue, n, prefetch, work);
+                    return rawLoop(amq, queue, n, prefetch, work, true);
+                case "raw-work-syncack":
+                    return rawLoop(amq, queue, n, prefetch, work, false);
                 default:
+                    String consumers = variant.equals("meterstream-consumers4") ? "4" : "1";
                     ActiveMqSourceConfig config = ActiveMqSourceConfig.from(ConfigValues.of("", Map.of("broker-url", amq.url(),
-                            "queue", queue, "prefetch", Integer.toString(prefetch))));
+                            "queue", queue, "prefetch", Integer.toString(prefetch), "consumers", consumers)));
                     return MeterstreamRun.consume(new ActiveMqSource("bench", config), n, PipelineConfig.defaults(), null, null,
                             Duration.ofMinutes(3));
             }
@@ -68,8 +75,15 @@ final class ActiveMqOverhead {
         }
     }
 
-    static double rawLoop(ActiveMqBroker amq, String queue, int n, int prefetch, UsagePayloads.Work work) throws Exception {
+    /**
+     * @param asyncAcks the client's default ({@code sendAcksAsync=true}): acknowledge() returns before the broker
+     *                  has the ack. The adapter sets it to false, so that a settlement completes only once the broker
+     *                  confirmed it (the SPI's rule): one round trip per message; {@code raw-work-syncack} does the same.
+     */
+    static double rawLoop(ActiveMqBroker amq, String queue, int n, int prefetch, UsagePayloads.Work work, boolean asyncAcks)
+            throws Exception {
         ActiveMQConnectionFactory f = new ActiveMQConnectionFactory(amq.url());
+        f.setSendAcksAsync(asyncAcks);
         f.getPrefetchPolicy().setQueuePrefetch(prefetch);
         try (Connection c = f.createConnection()) {
             c.start();
