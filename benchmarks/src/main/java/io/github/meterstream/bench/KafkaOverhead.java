@@ -46,7 +46,8 @@ final class KafkaOverhead {
                 report.endRound(r);
             }
         }
-        report.print(new String[][] {{"meterstream", "raw-work"}, {"raw-work", "raw-nowork"}, {"meterstream", "raw-nowork"}});
+        report.print(new String[][] {{"meterstream", "raw-work"}, {"meterstream-c2", "raw-work"}, {"meterstream-c2", "meterstream"},
+                {"raw-work", "raw-nowork"}, {"meterstream", "raw-nowork"}});
     }
 
     private static double runVariant(KafkaBroker kafka, String variant, int n, UsagePayloads.Work work, String round)
@@ -67,7 +68,11 @@ final class KafkaOverhead {
                     c.put("topics", topic);
                     c.put("group-id", topic + "-g");
                     KafkaSource source = new KafkaSource("bench", KafkaSourceConfig.of(c));
-                    return MeterstreamRun.consume(source, n, PipelineConfig.defaults(), null, null, Duration.ofMinutes(3));
+                    // "meterstream-c2": concurrency 2 instead of the default 8
+                    PipelineConfig config = variant.startsWith("meterstream-c")
+                            ? PipelineConfig.builder().concurrency(Integer.parseInt(variant.substring("meterstream-c".length()))).build()
+                            : PipelineConfig.defaults();
+                    return MeterstreamRun.consume(source, n, config, null, null, Duration.ofMinutes(3));
             }
         } finally {
             kafka.deleteTopic(topic);
