@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An {@link IdempotencyStore} in this process's memory: correct across the threads and pipelines
@@ -30,6 +30,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     private final ConcurrentMap<IdempotencyKey, Entry> entries = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
     private final Clock clock;
 
     public InMemoryIdempotencyStore() {
@@ -45,7 +46,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     public ClaimResult claim(IdempotencyKey key, String fingerprint, Duration lease) {
         Objects.requireNonNull(fingerprint, "fingerprint");
         Instant now = clock.instant();
-        String token = UUID.randomUUID().toString();
+        // Tokens only need to be unique within this store; a counter avoids SecureRandom per message.
+        String token = Long.toString(tokens.incrementAndGet());
         ClaimResult[] result = new ClaimResult[1];
         entries.compute(key, (k, existing) -> {
             if (existing == null) {
