@@ -66,7 +66,7 @@ public final class Meterstream {
         return b;
     }
 
-    /** {@code GET /plugins/meterstream/status} (optionally for one tenant), tolerating a double-encoded body. */
+    /** {@code GET /plugins/meterstream/status} (optionally for one tenant): a JSON object. */
     public static JsonNode status(KillbillClient admin, UUID tenantId) {
         KillbillClient.Response r = admin.pluginGet(PLUGIN, "status" + (tenantId == null ? "" : "?tenant=" + tenantId));
         if (r.status() != 200) {
@@ -74,7 +74,10 @@ public final class Meterstream {
         }
         try {
             JsonNode node = JSON.readTree(r.body());
-            return node.isTextual() ? JSON.readTree(node.asText()) : node;
+            if (!node.isObject()) {
+                throw new IllegalStateException("plugin status is not a JSON object: " + r.body());
+            }
+            return node;
         } catch (IOException e) {
             throw new UncheckedIOException("plugin status is not JSON: " + r.body(), e);
         }

@@ -1,7 +1,5 @@
 package io.github.meterstream.killbill;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.inject.Inject;
 import io.github.meterstream.killbill.internal.MeterstreamStatus;
 import org.jooby.Request;
@@ -27,7 +25,6 @@ import java.util.Optional;
 @Path("/")
 public class MeterstreamServlet {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final MeterstreamStatus status;
 
@@ -50,7 +47,11 @@ public class MeterstreamServlet {
         return json(r.details(), r.healthy() ? 200 : 503);
     }
 
-    private static Result json(Map<String, Object> body, int code) throws Exception {
-        return Results.with(JSON.writeValueAsString(body), code).type("application/json");
+    /**
+     * The map itself, rendered once by the Jackson renderer PluginAppBuilder registers (a String body would be
+     * rendered again, as a JSON string holding the document: seen on Kill Bill 0.22).
+     */
+    private static Result json(Map<String, Object> body, int code) {
+        return Results.with(body, code).type("application/json");
     }
 }
