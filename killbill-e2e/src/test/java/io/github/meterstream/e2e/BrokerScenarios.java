@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,56 +36,25 @@ abstract class BrokerScenarios {
     protected static final Duration RECORDED_WITHIN = Duration.ofSeconds(120);
     private static final Logger LOG = LoggerFactory.getLogger(BrokerScenarios.class);
 
-    /** A message read back from the dead-letter destination. */
-    protected static final class DeadLetter {
-        final String payload;
-        final Map<String, String> headers;
-
-        DeadLetter(byte[] payload, Map<String, String> headers) {
-            this.payload = new String(payload, StandardCharsets.UTF_8);
-            this.headers = headers;
-        }
-
-        String reasonCode() {
-            return headers.get(Meterstream.REASON_CODE_HEADER);
-        }
-
-        @Override
-        public String toString() {
-            return reasonCode() + " " + headers.get(Meterstream.REASON_HEADER) + " <- " + payload;
-        }
-    }
-
+    protected ScenarioBroker broker;
     protected KillbillServer server;
     protected KillbillClient admin;
 
-    /** Starts the broker (in-process or connects to the local one) and prepares its destinations. */
-    protected abstract void startBroker() throws Exception;
-
-    protected abstract void stopBroker() throws Exception;
-
-    /** The source's configuration, keys relative to {@code sources.<SOURCE>.}. */
-    protected abstract Map<String, String> sourceConfig();
-
-    /** Publishes one message, confirmed by the broker; {@code key} groups a subscription's messages. */
-    protected abstract void publish(String key, String payload) throws Exception;
-
-    /** Everything in the source's dead-letter destination, left in place. */
-    protected abstract List<DeadLetter> deadLetters() throws Exception;
-
-    /** The same message published twice (Kafka overrides this: once on each of two partitions). */
-    protected void publishTwice(String key, String payload) throws Exception {
-        publish(key, payload);
-        publish(key, payload);
-    }
+    /** The broker this class runs against (not started yet). */
+    protected abstract ScenarioBroker createBroker();
 
     /** The server's name (its work directory under target/killbill/). */
     protected abstract String serverName();
 
+    private void publish(String key, String payload) throws Exception {
+        broker.publish(key, payload);
+    }
+
     @BeforeAll
     void startKillbill() throws Exception {
-        startBroker();
-        server = Meterstream.server(serverName(), SOURCE, sourceConfig()).build().start();
+        broker = createBroker();
+        broker.start();
+        server = Meterstream.server(serverName(), SOURCE, broker.sourceConfig()).build().start();
         admin = server.adminClient();
         LOG.info("TIMING {}: Kill Bill healthy in {} ms", serverName(), server.startTime().toMillis());
         Meterstream.awaitSourceConnected(admin, SOURCE, Duration.ofSeconds(90));
@@ -100,7 +67,9 @@ abstract class BrokerScenarios {
                 server.close();
             }
         } finally {
-            stopBroker();
+            if (broker != null) {
+                broker.close();
+            }
         }
     }
 
@@ -129,7 +98,7 @@ abstract class BrokerScenarios {
     void duplicateRecordedOnce() throws Exception {
         ScenarioTenant t = ScenarioTenant.create(admin, "dup");
         String key = t.subscriptionId.toString();
-        publishTwice(key, t.usage("dup-1", UsageCatalog.API_CALL, 42));
+        broker.publishTwice(key, t.usage("dup-1", UsageCatalog.API_CALL, 42));
         publish(key, t.usage("dup-2", UsageCatalog.API_CALL, 1));
 
         // both copies handled: one recorded, one acknowledged as a duplicate
@@ -157,14 +126,14 @@ abstract class BrokerScenarios {
         publish(key, a.usage(run + "-good", UsageCatalog.API_CALL, 7));
 
         awaitUsage(a, Map.of(UsageCatalog.API_CALL, 7L));
-        List<DeadLetter> mine = new ArrayList<>();
+        List<ScenarioBroker.DeadLetter> mine = new ArrayList<>();
         await("3 dead letters of " + run).atMost(RECORDED_WITHIN).pollInterval(Duration.ofMillis(500)).until(() -> {
             mine.clear();
-            deadLetters().stream().filter(d -> d.payload.contains(run)).forEach(mine::add);
+            broker.deadLetters().stream().filter(d -> d.payload.contains(run)).forEach(mine::add);
             return mine.size() >= 3;
         });
         Map<String, String> reasons = new LinkedHashMap<>();
-        for (DeadLetter d : mine) {
+        for (ScenarioBroker.DeadLetter d : mine) {
             String id = d.payload.contains(run + "-unit") ? "unit" : d.payload.contains(run + "-foreign") ? "foreign" : "malformed";
             reasons.put(id, d.reasonCode());
         }
@@ -235,10 +204,5 @@ abstract class BrokerScenarios {
             }
         }
         return usage;
-    }
-
-    static Map<String, String> text(Map<String, ?> headers) {
-        return headers.entrySet().stream().filter(e -> e.getValue() != null)
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString(), (x, y) -> y, LinkedHashMap::new));
     }
 }

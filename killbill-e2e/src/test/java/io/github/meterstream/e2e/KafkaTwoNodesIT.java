@@ -1,166 +1,17 @@
 package io.github.meterstream.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import io.github.meterstream.kafka.EmbeddedKafka;
+@DisplayName("two Kill Bill nodes on one PostgreSQL database consuming one Kafka topic (one consumer group)")
+class KafkaTwoNodesIT extends TwoNodeScenarios {
 
-/**
- * Two Kill Bill nodes (one cluster: one PostgreSQL database) whose plugins consume one Kafka topic in one
- * consumer group. Judged by Kill Bill's REST API and, for "exactly once per trackingId", by Kill Bill's own
- * {@code rolled_up_usage} table.
- */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@DisplayName("two Kill Bill nodes on one PostgreSQL database consuming one Kafka topic")
-class KafkaTwoNodesIT {
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaTwoNodesIT.class);
-    private static final String SOURCE = "usage";
-    private static final String TOPIC = "usage-two-nodes";
-    private static final int PARTITIONS = 4;
-    private static final Duration WITHIN = Duration.ofSeconds(180);
-
-    private final EmbeddedKafka kafka = EmbeddedKafka.ownBroker();
-    private KafkaProducer<String, String> producer;
-    private KillbillServer nodeA;
-    private KillbillServer nodeB;
-
-    @BeforeAll
-    void start() throws Exception {
-        kafka.beforeAll(null);
-        kafka.createTopic(TOPIC, PARTITIONS);
-        producer = KafkaScenariosIT.producer(kafka.bootstrapServers());
-        Map<String, String> source = new LinkedHashMap<>(KafkaScenariosIT.kafkaSource(kafka.bootstrapServers(), TOPIC));
-        // a node that vanishes without leaving the group is noticed within seconds
-        source.put("kafka.session.timeout.ms", "10000");
-        source.put("kafka.heartbeat.interval.ms", "1000");
-        nodeA = Meterstream.server("node-a", SOURCE, source).database(KillbillServer.Database.POSTGRESQL).build().start();
-        nodeB = Meterstream.server("node-b", SOURCE, source).sharedDatabase(nodeA).build().start();
-        Meterstream.awaitSourceConnected(nodeA.adminClient(), SOURCE, Duration.ofSeconds(90));
-        Meterstream.awaitSourceConnected(nodeB.adminClient(), SOURCE, Duration.ofSeconds(90));
+    @Override
+    protected ScenarioBroker createBroker() {
+        return new KafkaBroker("usage-two-nodes", 4);
     }
 
-    @AfterAll
-    void stop() {
-        try {
-            if (nodeB != null) {
-                nodeB.close();
-            }
-            if (nodeA != null) {
-                nodeA.close();
-            }
-        } finally {
-            if (producer != null) {
-                producer.close(Duration.ofSeconds(2));
-            }
-            kafka.stopBroker();
-        }
-    }
-
-    @Test
-    @Order(1)
-    @DisplayName("both nodes consume; every trackingId is recorded exactly once, also when published twice on two partitions")
-    void exactlyOnceAcrossNodes() throws Exception {
-        ScenarioTenant t = ScenarioTenant.create(nodeA.adminClient(), "two-nodes");
-        int messages = 120;
-        for (int i = 0; i < messages; i++) {
-            String trackingId = "two-" + i;
-            String payload = t.usage(trackingId, UsageCatalog.API_CALL, 1);
-            if (i % 6 == 0) {
-                // the same message on two partitions: usually consumed by both nodes at about the same time
-                producer.send(new ProducerRecord<>(TOPIC, i % PARTITIONS, trackingId, payload));
-                producer.send(new ProducerRecord<>(TOPIC, (i + 1) % PARTITIONS, trackingId, payload));
-            } else {
-                producer.send(new ProducerRecord<>(TOPIC, trackingId, payload));
-            }
-        }
-        producer.flush();
-
-        awaitTotal(t, messages);
-        assertRecordedOnceEach(t, messages);
-        long a = Meterstream.tenantCounts(nodeA.adminClient(), SOURCE, t.tenantId).path("recorded").asLong();
-        long b = Meterstream.tenantCounts(nodeB.adminClient(), SOURCE, t.tenantId).path("recorded").asLong();
-        LOG.info("recorded by node A: {}, node B: {}", a, b);
-        assertThat(a + b).as("recorded by A (%d) + B (%d)", a, b).isEqualTo(messages);
-        assertThat(a).as("node A recorded some").isPositive();
-        assertThat(b).as("node B recorded some").isPositive();
-    }
-
-    @Test
-    @Order(2)
-    @DisplayName("when one node is stopped mid-stream the other takes over and nothing is lost")
-    void takeover() throws Exception {
-        // created through A, read through B, which stays up
-        ScenarioTenant t = ScenarioTenant.create(nodeA.adminClient(), "takeover").via(nodeB.adminClient());
-        int messages = 200;
-        AtomicInteger published = new AtomicInteger();
-        Future<?> stream = CompletableFuture.runAsync(() -> {
-            for (int i = 0; i < messages; i++) {
-                String trackingId = "take-" + i;
-                producer.send(new ProducerRecord<>(TOPIC, trackingId, t.usage(trackingId, UsageCatalog.API_CALL, 1)));
-                published.incrementAndGet();
-                // a steady stream (about 20 a second), not a wait for anything
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            }
-            producer.flush();
-        });
-        await("a quarter of the stream recorded").atMost(WITHIN).pollInterval(Duration.ofMillis(250))
-                .until(() -> t.usageToday().getOrDefault(UsageCatalog.API_CALL, 0L) >= messages / 4);
-        LOG.info("stopping node A after {} published", published.get());
-        nodeA.stop();
-        LOG.info("node A stopped, {} published", published.get());
-        stream.get(120, TimeUnit.SECONDS);
-
-        awaitTotal(t, messages);
-        assertRecordedOnceEach(t, messages);
-    }
-
-    private void awaitTotal(ScenarioTenant t, long expected) {
-        await("api-call total " + expected).atMost(WITHIN).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> t.usageToday().getOrDefault(UsageCatalog.API_CALL, 0L) >= expected);
-        assertThat(t.usageToday()).isEqualTo(Map.of(UsageCatalog.API_CALL, expected));
-    }
-
-    /** Kill Bill's rolled_up_usage holds exactly one row per trackingId of the subscription. */
-    private void assertRecordedOnceEach(ScenarioTenant t, int trackingIds) throws Exception {
-        Map<String, Integer> rows = new LinkedHashMap<>();
-        try (Connection c = DriverManager.getConnection(nodeA.jdbcUrl(), "killbill", "killbill");
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT tracking_id, count(*) FROM rolled_up_usage WHERE subscription_id = ? GROUP BY tracking_id")) {
-            ps.setString(1, t.subscriptionId.toString());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.put(rs.getString(1), rs.getInt(2));
-                }
-            }
-        }
-        assertThat(rows).hasSize(trackingIds);
-        assertThat(rows.values()).as("rows per trackingId").containsOnly(1);
+    @Override
+    protected String serverName() {
+        return "kafka";
     }
 }

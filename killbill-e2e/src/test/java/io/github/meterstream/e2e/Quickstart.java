@@ -7,14 +7,8 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
-import io.github.meterstream.kafka.EmbeddedKafka;
 
 /**
  * The main job on embedded defaults, in one go: an in-process Kafka, a real Kill Bill 0.22 on H2 with the
@@ -53,15 +47,19 @@ public final class Quickstart {
 
     static Result run(PrintStream out) throws Exception {
         out.println("== Meterstream quickstart: Kafka (in-process) -> meterstream plugin -> Kill Bill 0.22 (H2)");
-        EmbeddedKafka kafka = EmbeddedKafka.ownBroker();
-        kafka.beforeAll(null);
+        try (KafkaBroker kafka = new KafkaBroker(TOPIC, 1)) {
+            kafka.start();
+            return withKafka(kafka, out);
+        }
+    }
+
+    private static Result withKafka(KafkaBroker kafka, PrintStream out) throws Exception {
         KillbillServer server = null;
-        try (KafkaProducer<String, String> producer = KafkaScenariosIT.producer(kafka.bootstrapServers())) {
-            kafka.createTopic(TOPIC, 1);
+        try {
             out.println("Kafka started at " + kafka.bootstrapServers() + ", topic " + TOPIC);
 
             out.println("Starting Kill Bill with the plugin (this takes 15-60 s) ...");
-            server = Meterstream.server("quickstart", SOURCE, KafkaScenariosIT.kafkaSource(kafka.bootstrapServers(), TOPIC))
+            server = Meterstream.server("quickstart", SOURCE, kafka.sourceConfig())
                     .build().start();
             KillbillClient admin = server.adminClient();
             out.println("Kill Bill started at " + server.baseUri() + " (admin/password) in " + server.startTime().toSeconds()
@@ -76,7 +74,7 @@ public final class Quickstart {
             long total = 0;
             for (int i = 0; i < amounts.size(); i++) {
                 String message = t.usage("quickstart-" + i, UsageCatalog.API_CALL, amounts.get(i));
-                producer.send(new ProducerRecord<>(TOPIC, t.subscriptionId.toString(), message)).get(30, TimeUnit.SECONDS);
+                kafka.publish(t.subscriptionId.toString(), message);
                 total += amounts.get(i);
                 if (i == 0) {
                     out.println("  message: " + message);
@@ -115,7 +113,6 @@ public final class Quickstart {
             if (server != null) {
                 server.close();
             }
-            kafka.stopBroker();
         }
     }
 }
