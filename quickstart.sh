@@ -4,4 +4,4 @@
 # Needs a JDK 17+ and Maven 3.8+; the first run downloads Kill Bill (~60 MB) and the build's dependencies.
 set -euo pipefail
 cd "$(dirname "$0")"
-exec mvn -B -q -ntp -Pe2e,quickstart -pl killbill-e2e -am -DskipTests verify "$@"
+exec mvn -B -q -ntp -Dstyle.color=never -Pe2e,quickstart -pl killbill-e2e -am -DskipTests verify "$@"
