@@ -165,6 +165,22 @@ public final class KafkaSource implements BrokerSource {
             throw new IllegalStateException("source " + name + " is closed");
         }
         this.sink = Objects.requireNonNull(sink, "sink");
+        // Kafka loads classes by name (config defaults, deserializers, assignors) through the thread context
+        // class loader when there is one. In a container (Kill Bill's OSGi plugins) that is the container's
+        // loader, which cannot see kafka-clients: ConsumerConfig's static init then fails. Use ours while the
+        // clients are built; the poll thread and the clients' own threads inherit it.
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(KafkaSource.class.getClassLoader());
+        try {
+            startClients();
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+        LOG.info("Kafka source {} started: {}", name, config);
+    }
+
+    private void startClients() {
         String clientId = "meterstream-" + name;
         Properties consumerProperties = ClientProperties.forConsumer(config.clientProperties());
         consumerProperties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -189,7 +205,6 @@ public final class KafkaSource implements BrokerSource {
         pollThread = new Thread(this::pollLoop, "meterstream-kafka-" + name);
         pollThread.setDaemon(true);
         pollThread.start();
-        LOG.info("Kafka source {} started: {}", name, config);
     }
 
     @Override

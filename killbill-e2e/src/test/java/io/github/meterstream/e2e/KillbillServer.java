@@ -92,6 +92,7 @@ public final class KillbillServer implements AutoCloseable {
     private final String pgHost;
     private final int pgPort;
     private final boolean keepDatabase;
+    private final KillbillServer sharedWith;
 
     private final List<PluginJar> plugins = new ArrayList<>();
     private boolean prepared;
@@ -105,7 +106,7 @@ public final class KillbillServer implements AutoCloseable {
 
     private KillbillServer(Builder b) {
         this.name = b.name;
-        this.database = b.database;
+        this.database = b.sharedWith != null ? b.sharedWith.database : b.database;
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         this.workDir = b.workRoot.resolve(name + "-" + database.name().toLowerCase(Locale.ROOT) + "-" + stamp
                 + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff))).toAbsolutePath();
@@ -118,6 +119,7 @@ public final class KillbillServer implements AutoCloseable {
         this.pgHost = b.pgHost;
         this.pgPort = b.pgPort;
         this.keepDatabase = b.keepDatabase;
+        this.sharedWith = b.sharedWith;
         this.plugins.addAll(b.plugins);
     }
 
@@ -283,15 +285,25 @@ public final class KillbillServer implements AutoCloseable {
         Files.createDirectories(bundlesDir());
         Files.createDirectories(workDir.resolve("tmp"));
         long t0 = System.nanoTime();
-        Ddl ddl = extractDdl();
-        if (database == Database.H2) {
-            createH2Schema(ddl);
+        if (sharedWith != null) {
+            // a second node: the first one's database, schema and all; the first one owns (and drops) it
+            jdbcUrl = sharedWith.jdbcUrl();
+            if (jdbcUrl == null) {
+                throw new IllegalStateException("Kill Bill " + name + " shares the database of " + sharedWith.name
+                        + ", which has not been started yet");
+            }
+            LOG.info("Kill Bill {}: shares the database of {} ({})", name, sharedWith.name, jdbcUrl);
         } else {
-            createPostgresSchema(ddl);
+            Ddl ddl = extractDdl();
+            if (database == Database.H2) {
+                createH2Schema(ddl);
+            } else {
+                createPostgresSchema(ddl);
+            }
+            lastSchemaTime = Duration.ofNanos(System.nanoTime() - t0);
+            LOG.info("Kill Bill {}: {} schema ({} statements) ready in {} ms, {}", name, database, ddl.statementCount(),
+                    lastSchemaTime.toMillis(), jdbcUrl);
         }
-        lastSchemaTime = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("Kill Bill {}: {} schema ({} statements) ready in {} ms, {}", name, database, ddl.statementCount(),
-                lastSchemaTime.toMillis(), jdbcUrl);
         port = freePort();
         writeProperties();
         for (PluginJar plugin : plugins) {
@@ -669,6 +681,7 @@ public final class KillbillServer implements AutoCloseable {
         private String pgHost = "127.0.0.1";
         private int pgPort = Integer.getInteger("killbill.e2e.pgPort", 5432);
         private boolean keepDatabase = Boolean.getBoolean("killbill.e2e.keepDatabase");
+        private KillbillServer sharedWith;
 
         private Builder(String name) {
             if (!name.matches("[a-z0-9-]{1,30}")) {
@@ -732,6 +745,20 @@ public final class KillbillServer implements AutoCloseable {
         public Builder postgres(String host, int port) {
             this.pgHost = host;
             this.pgPort = port;
+            return this;
+        }
+
+        /**
+         * Runs on the database of {@code first} (PostgreSQL only: an embedded H2 file belongs to one JVM), as a
+         * second Kill Bill node of one cluster. {@code first} must be started before this server; it keeps
+         * owning the database (its {@link KillbillServer#close()} drops it, this one's does not).
+         */
+        public Builder sharedDatabase(KillbillServer first) {
+            if (first.database != Database.POSTGRESQL) {
+                throw new IllegalArgumentException("only a PostgreSQL database can be shared between Kill Bill JVMs, "
+                        + first.name + " runs on " + first.database);
+            }
+            this.sharedWith = first;
             return this;
         }
 

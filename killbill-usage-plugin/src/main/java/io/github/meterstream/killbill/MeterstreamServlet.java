@@ -25,6 +25,7 @@ import java.util.Optional;
 @Path("/")
 public class MeterstreamServlet {
 
+
     private final MeterstreamStatus status;
 
     @Inject
@@ -34,21 +35,21 @@ public class MeterstreamServlet {
 
     @GET
     @Path("/status")
-    public Result status(@Local @Named("killbill_tenant") Optional<Tenant> tenant, Request request) {
+    public Result status(@Local @Named("killbill_tenant") Optional<Tenant> tenant, Request request) throws Exception {
         String tenantId = tenant.map(t -> t.getId().toString()).orElse(request.param("tenant").toOptional().orElse(null));
         return json(status.status(tenantId), 200);
     }
 
     @GET
     @Path("/healthcheck")
-    public Result healthcheck() {
+    public Result healthcheck() throws Exception {
         io.github.meterstream.killbill.internal.HealthReport r = status.health();
         return json(r.details(), r.healthy() ? 200 : 503);
     }
 
     /**
-     * Hands the map itself to Jooby: the plugin app's Jackson renderer writes it. Writing a String
-     * here would be encoded a second time (a JSON string holding the JSON), as seen on a real server.
+     * The map itself, rendered once by the Jackson renderer PluginAppBuilder registers (a String body would be
+     * rendered again, as a JSON string holding the document: seen on Kill Bill 0.22).
      */
     private static Result json(Map<String, Object> body, int code) {
         return Results.with(body, code).type("application/json");

@@ -87,6 +87,15 @@ class BundleManifestIT {
     }
 
     @Test
+    @DisplayName("accepts the slf4j 1.7 that Kill Bill exports for slf4j's sub-packages (kafka-clients needs org.slf4j.spi)")
+    void slf4jSubPackagesFromKillbill() {
+        List<String> imports = clauses(manifest.getValue("Import-Package"));
+        for (String pkg : List.of("org.slf4j.spi", "org.slf4j.helpers", "org.slf4j.event")) {
+            assertThat(imports).filteredOn(c -> c.startsWith(pkg + ";")).singleElement().asString().contains("[1.7,3)");
+        }
+    }
+
+    @Test
     @DisplayName("imports no test library, and only optionally what Kill Bill 0.22 may lack")
     void noTestLibraries() {
         String imports = manifest.getValue("Import-Package");

@@ -116,8 +116,10 @@ public final class MeterstreamRuntime<T> {
                 running.add(r);
                 LOG.info("Source {} started ({} tenant binding{})", r.name, r.allowedTenants.isEmpty() ? "no" : "a",
                         r.allowedTenants.isEmpty() ? "; any tenant" : ": " + r.allowedTenants);
-            } catch (RuntimeException e) {
-                startupError = "source " + r.name + " could not start: " + e.getMessage();
+            } catch (RuntimeException | LinkageError e) {
+                // LinkageError: a class the adapter needs is missing in the container (seen inside Kill Bill 0.22:
+                // NoClassDefFoundError, ExceptionInInitializerError); it must not take the whole bundle down
+                startupError = "source " + r.name + " could not start: " + e;
                 LOG.error("Meterstream source {} could not start: {}", r.name, e.toString());
                 r.pipeline.close(Duration.ZERO);
             }

@@ -91,8 +91,12 @@ class MeterstreamRuntimeTest {
     }
 
     MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store) {
+        return start(p, store, new InMemoryBrokerSourceFactory());
+    }
+
+    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, io.github.meterstream.core.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
-        BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), new InMemoryBrokerSourceFactory());
+        BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
         MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, Clock.systemUTC(),
                 t -> MeterstreamTenantRules.defaults(), factories, store,
                 name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
@@ -219,6 +223,54 @@ class MeterstreamRuntimeTest {
         assertThat(r.health().healthy()).isFalse();
         assertThat(r.health().message()).contains(P + "sources.usage.type").contains("kafkaa").contains("in-memory");
         assertThat(meterstreamThreads()).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("a source whose start throws an Error (a class missing in the container) is reported by the healthcheck; the plugin stays up")
+    void sourceStartLinkageError() {
+        io.github.meterstream.core.BrokerSourceFactory broken = new io.github.meterstream.core.BrokerSourceFactory() {
+            @Override
+            public String type() {
+                return "broken";
+            }
+
+            @Override
+            public java.util.List<io.github.meterstream.core.config.ConfigKey<?>> configKeys() {
+                return java.util.List.of();
+            }
+
+            @Override
+            public io.github.meterstream.core.BrokerSource create(String name, io.github.meterstream.core.config.ConfigValues values) {
+                return (io.github.meterstream.core.BrokerSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.github.meterstream.core.BrokerSource.class}, (proxy, method, args) -> {
+                            switch (method.getName()) {
+                                case "name":
+                                    return name;
+                                case "start":
+                                    throw new NoClassDefFoundError("javax/security/sasl/SaslException");
+                                case "health":
+                                    return io.github.meterstream.core.SourceHealth.of(
+                                            io.github.meterstream.core.SourceHealth.State.NOT_STARTED, "", Instant.now());
+                                case "hashCode":
+                                    return System.identityHashCode(proxy);
+                                case "equals":
+                                    return proxy == args[0];
+                                case "toString":
+                                    return "broken source " + name;
+                                default:
+                                    return null;
+                            }
+                        });
+            }
+        };
+        Properties p = new Properties();
+        p.setProperty(P + "sources.usage.type", "broken");
+        p.setProperty(P + "stop-timeout", "2s");
+
+        MeterstreamRuntime<UsageMessage> r = start(p, new InMemoryIdempotencyStore(), broken);
+
+        assertThat(r.health().healthy()).isFalse();
+        assertThat(r.health().message()).contains("usage").contains("NoClassDefFoundError").contains("SaslException");
     }
 
     @Test
