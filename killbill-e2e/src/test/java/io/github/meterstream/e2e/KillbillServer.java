@@ -123,6 +123,9 @@ public final class KillbillServer implements AutoCloseable {
         this.plugins.addAll(b.plugins);
     }
 
+    /** Held from the first start to close by a server on H2: see {@link H2MachineLock}. */
+    private H2MachineLock h2Lock;
+
     /** A builder with the artifacts and work directory taken from the e2e profile's system properties. */
     public static Builder builder(String name) {
         return new Builder(name);
@@ -134,6 +137,9 @@ public final class KillbillServer implements AutoCloseable {
             throw new IllegalStateException("Kill Bill " + name + " is already running on port " + port);
         }
         try {
+            if (database == Database.H2 && h2Lock == null) {
+                h2Lock = H2MachineLock.acquire(name);
+            }
             if (!prepared) {
                 prepare();
                 prepared = true;
@@ -195,6 +201,10 @@ public final class KillbillServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         stop();
+        if (h2Lock != null) {
+            h2Lock.close();
+            h2Lock = null;
+        }
         if (database == Database.POSTGRESQL && pgDatabase != null && !keepDatabase) {
             try (Connection c = pgConnection("postgres", "postgres"); Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + pgDatabase);
