@@ -369,8 +369,11 @@ public final class KillbillBench {
                 List<Long> backlogs = new ArrayList<>();
                 List<Double> restarts = new ArrayList<>();
                 List<String> loads = new ArrayList<>();
+                List<Double> pure = new ArrayList<>();
+                List<Double> fromStart = new ArrayList<>();
                 try (Connection sql = DriverManager.getConnection(server.jdbcUrl(), "postgres", "postgres")) {
-                    awaitCaughtUp(sql, seq, Duration.ofMinutes(3)); // steady state before the first outage
+                    Thread.sleep(10_000); // publishing at the fixed rate for 10 s before the first outage
+                    awaitCaughtUp(sql, seq, Duration.ofMinutes(3));
                     out("steady: " + count(sql) + " recorded of " + seq.get() + " published; load " + load());
                     for (int r = 0; r < rounds; r++) {
                         long tStop = System.nanoTime();
@@ -379,40 +382,68 @@ public final class KillbillBench {
                         long countAtStop = count(sql);
                         Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(outageSeconds) - (stopped - tStop) / 1_000_000));
                         long tStart = System.nanoTime();
+                        long publishedAtStart = seq.get();
+                        long countAtStart = count(sql);
+                        // the plugin starts consuming while Kill Bill is still starting: sample the count meanwhile
+                        AtomicLong firstNew = new AtomicLong(-1);
+                        AtomicLong startBacklogDone = new AtomicLong(-1);
+                        Thread sampler = new Thread(() -> {
+                            try (Connection c2 = DriverManager.getConnection(server.jdbcUrl(), "postgres", "postgres")) {
+                                while (startBacklogDone.get() < 0 && !Thread.currentThread().isInterrupted()) {
+                                    long c = count(c2);
+                                    long now = System.nanoTime();
+                                    if (firstNew.get() < 0 && c > countAtStart) {
+                                        firstNew.set(now);
+                                    }
+                                    if (c >= publishedAtStart) {
+                                        startBacklogDone.set(now);
+                                    }
+                                    Thread.sleep(50); // polling interval of the SQL count
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } catch (Exception e) {
+                                System.err.println("sampler: " + e);
+                            }
+                        }, "count-sampler");
+                        sampler.start();
                         server.start();
                         long tHealthy = System.nanoTime();
                         long published = seq.get();
                         long atHealthy = count(sql);
-                        long backlog = published - atHealthy;
-                        long tConnected = -1;
                         long deadline = tHealthy + TimeUnit.MINUTES.toNanos(10);
                         while (true) {
                             long c = count(sql);
                             long now = System.nanoTime();
-                            if (tConnected < 0 && c > atHealthy) {
-                                tConnected = now;
-                            }
                             if (c >= published) {
+                                sampler.join(TimeUnit.MINUTES.toMillis(10));
                                 double drain = (now - tHealthy) / 1e9;
+                                double startDrain = (startBacklogDone.get() - firstNew.get()) / 1e9;
                                 drains.add(drain);
-                                backlogs.add(backlog);
+                                backlogs.add(publishedAtStart - countAtStart);
                                 restarts.add((tHealthy - tStart) / 1e9);
+                                pure.add(startDrain);
+                                fromStart.add((startBacklogDone.get() - tStart) / 1e9);
                                 loads.add(load());
                                 out(String.format(Locale.ROOT,
-                                        "round %d: outage %.1f s (stop %.1f s); %d recorded at stop; restart to healthy %.1f s; "
-                                                + "backlog at healthy %d; first new record %.2f s after healthy; all %d published by then recorded %.2f s "
-                                                + "after healthy (%.0f records/s over the drain incl. the %d/s still arriving); load %s",
-                                        r + 1, (tHealthy - tStop) / 1e9, (stopped - tStop) / 1e9, countAtStop, (tHealthy - tStart) / 1e9,
-                                        backlog, (tConnected - tHealthy) / 1e9, published, drain, (c - atHealthy) / drain, rate, load()));
+                                        "round %d: stop %.1f s, outage until start() %.1f s; backlog at start() %d (published %d, recorded %d); "
+                                                + "start() to healthy %.1f s; first new record %.1f s after start(); that backlog recorded %.1f s "
+                                                + "after start() = %.2f s after the first new record (%.0f records/s); "
+                                                + "at healthy %d of %d published recorded, all of them %.2f s after healthy; load %s",
+                                        r + 1, (stopped - tStop) / 1e9, (tStart - tStop) / 1e9, publishedAtStart - countAtStart,
+                                        publishedAtStart, countAtStart, (tHealthy - tStart) / 1e9, (firstNew.get() - tStart) / 1e9,
+                                        (startBacklogDone.get() - tStart) / 1e9, startDrain, (publishedAtStart - countAtStart) / startDrain,
+                                        atHealthy, published, drain, load()));
                                 break;
                             }
                             if (now > deadline) {
+                                sampler.interrupt();
                                 throw new IllegalStateException("backlog not drained in 10 min: " + c + " of " + published);
                             }
                             Thread.sleep(50); // polling interval of the SQL count
                         }
                         awaitCaughtUp(sql, seq, Duration.ofMinutes(3));
-                        Thread.sleep(5_000); // steady publishing between outages
+                        Thread.sleep(10_000); // steady publishing between outages
                     }
                     producer.shutdown();
                     producer.awaitTermination(10, TimeUnit.SECONDS);
@@ -436,7 +467,9 @@ public final class KillbillBench {
                 out("| drain time after healthy (s) | " + f2(median(drains)) + " | " + join2(drains) + " |");
                 List<Double> bl = new ArrayList<>();
                 backlogs.forEach(b -> bl.add((double) b));
-                out("| backlog at healthy (messages) | " + f(median(bl)) + " | " + join(bl) + " |");
+                out("| backlog at start() (messages) | " + f(median(bl)) + " | " + join(bl) + " |");
+                out("| start() to that backlog recorded (s) | " + f2(median(fromStart)) + " | " + join2(fromStart) + " |");
+                out("| first new record to that backlog recorded (s) | " + f2(median(pure)) + " | " + join2(pure) + " |");
                 out("| restart, start() to healthy (s) | " + f2(median(restarts)) + " | " + join2(restarts) + " |");
                 out("load average after each outage: " + loads);
             }
