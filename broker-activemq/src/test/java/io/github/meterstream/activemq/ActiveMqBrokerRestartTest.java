@@ -1,5 +1,6 @@
 package io.github.meterstream.activemq;
 
+import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.InboundMessage;
 import io.github.meterstream.core.MessageHandler;
@@ -58,7 +59,7 @@ class ActiveMqBrokerRestartTest {
         };
         ActiveMqSource source = new ActiveMqSource("restart", ActiveMqSourceConfig.from(ConfigValues.of("sources.restart.",
                 Map.of("broker-url", broker.failoverUrl(), "queue", queue, "consumers", "2"))));
-        try (ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new UsageIdContract()).source(source)
+        try (ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new IdPayloadContract()).source(source)
                 .handler(handler).idempotencyStore(new InMemoryIdempotencyStore())
                 .config(PipelineConfig.builder().concurrency(4).maxInFlight(100).build()).build()) {
             pipeline.start();

@@ -1,5 +1,6 @@
 package io.github.meterstream.activemq;
 
+import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.MessageHandler;
 import io.github.meterstream.core.PipelineConfig;
@@ -59,7 +60,7 @@ class ActiveMqCompetingConsumersTest {
                 perNode.computeIfAbsent(node, k -> new AtomicInteger()).incrementAndGet();
                 return MessageHandler.Outcome.PROCESSED;
             };
-            ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new UsageIdContract()).source(source)
+            ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new IdPayloadContract()).source(source)
                     .handler(handler).idempotencyStore(store)
                     .config(PipelineConfig.builder().concurrency(4).maxInFlight(500).build()).build();
             pipelines.add(pipeline);

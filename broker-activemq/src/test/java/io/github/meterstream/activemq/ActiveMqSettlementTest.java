@@ -1,5 +1,6 @@
 package io.github.meterstream.activemq;
 
+import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.InboundMessage;
@@ -54,7 +55,7 @@ class ActiveMqSettlementTest {
     }
 
     private ConsumerPipeline<String> pipeline(ActiveMqSource source, MessageHandler<String> handler) {
-        ConsumerPipeline<String> p = ConsumerPipeline.builder(new UsageIdContract()).source(source).handler(handler)
+        ConsumerPipeline<String> p = ConsumerPipeline.builder(new IdPayloadContract()).source(source).handler(handler)
                 .config(PipelineConfig.builder().retryInProcessAttempts(1).retryInitialDelay(Duration.ofMillis(300))
                         .retryJitter(0.0).build())
                 .build();

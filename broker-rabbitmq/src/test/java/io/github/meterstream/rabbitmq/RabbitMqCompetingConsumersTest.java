@@ -1,5 +1,6 @@
 package io.github.meterstream.rabbitmq;
 
+import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.MessageHandler;
 import io.github.meterstream.core.PipelineConfig;
@@ -58,7 +59,7 @@ class RabbitMqCompetingConsumersTest {
                 byNode.computeIfAbsent(node, k -> new AtomicInteger()).incrementAndGet();
                 return MessageHandler.Outcome.PROCESSED;
             };
-            ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new TrackingIdContract())
+            ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new IdPayloadContract())
                     .source(new RabbitMqSource(node, config)).handler(handler).idempotencyStore(store)
                     .config(PipelineConfig.builder().concurrency(4).maxInFlight(400).build())
                     .build();

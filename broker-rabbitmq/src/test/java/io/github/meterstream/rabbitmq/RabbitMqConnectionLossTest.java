@@ -1,5 +1,6 @@
 package io.github.meterstream.rabbitmq;
 
+import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.InboundMessage;
 import io.github.meterstream.core.MessageHandler;
@@ -82,7 +83,7 @@ class RabbitMqConnectionLossTest {
             return MessageHandler.Outcome.PROCESSED;
         };
         RabbitMqSource source = new RabbitMqSource("recovery-test", config);
-        ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new TrackingIdContract())
+        ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new IdPayloadContract())
                 .source(source).handler(handler).idempotencyStore(new InMemoryIdempotencyStore())
                 .config(PipelineConfig.builder().concurrency(4).maxInFlight(200).build())
                 .build();

@@ -1,5 +1,6 @@
 package io.github.meterstream.rabbitmq;
 
+import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.InboundMessage;
@@ -48,7 +49,7 @@ class RabbitMqRetryAndDeadLetterTest {
     }
 
     private ConsumerPipeline<String> pipeline(RabbitMqSourceConfig config, MessageHandler<String> handler) {
-        ConsumerPipeline<String> p = ConsumerPipeline.builder(new TrackingIdContract())
+        ConsumerPipeline<String> p = ConsumerPipeline.builder(new IdPayloadContract())
                 .source(new RabbitMqSource("settle-test", config)).handler(handler)
                 .config(PipelineConfig.builder().retryInProcessAttempts(1).retryInitialDelay(Duration.ofMillis(300))
                         .retryJitter(0.0).concurrency(2).build())
