@@ -13,4 +13,17 @@ public interface MessageContext {
 
     /** The message's headers. */
     java.util.Map<String, String> headers();
+
+    /**
+     * False when the pipeline knows that no earlier attempt at this message's idempotency key can
+     * have reached the handler's downstream: the claim was fresh (no row existed for the key), so
+     * whatever the downstream already holds under the same id was written by someone else. True
+     * when an earlier claim was taken over (expired, or abandoned by a crashed or failed attempt of
+     * this node), and when the message has no idempotency key: then "already there" may be this
+     * message's own earlier write. A handler uses it to tell a conflicting reuse of an id from its
+     * own retry (Kill Bill's "tracking id already exists" answer, for one).
+     */
+    default boolean earlierAttemptMayHaveWritten() {
+        return true;
+    }
 }

@@ -20,27 +20,38 @@ public final class ClaimResult {
     private final Status status;
     private final String claimToken;
     private final String existingFingerprint;
+    private final boolean takenOver;
 
-    private ClaimResult(Status status, String claimToken, String existingFingerprint) {
+    private ClaimResult(Status status, String claimToken, String existingFingerprint, boolean takenOver) {
         this.status = Objects.requireNonNull(status, "status");
         this.claimToken = claimToken;
         this.existingFingerprint = existingFingerprint;
+        this.takenOver = takenOver;
     }
 
+    /** A fresh claim: no earlier claim existed for the key. */
     public static ClaimResult claimed(String claimToken) {
-        return new ClaimResult(Status.CLAIMED, Objects.requireNonNull(claimToken, "claimToken"), null);
+        return new ClaimResult(Status.CLAIMED, Objects.requireNonNull(claimToken, "claimToken"), null, false);
+    }
+
+    /**
+     * A claim taken over from an earlier one that expired or was abandoned: the earlier holder may
+     * have reached the downstream before it stopped.
+     */
+    public static ClaimResult takenOver(String claimToken) {
+        return new ClaimResult(Status.CLAIMED, Objects.requireNonNull(claimToken, "claimToken"), null, true);
     }
 
     public static ClaimResult duplicate() {
-        return new ClaimResult(Status.DUPLICATE, null, null);
+        return new ClaimResult(Status.DUPLICATE, null, null, false);
     }
 
     public static ClaimResult inProgress() {
-        return new ClaimResult(Status.IN_PROGRESS, null, null);
+        return new ClaimResult(Status.IN_PROGRESS, null, null, false);
     }
 
     public static ClaimResult conflict(String existingFingerprint) {
-        return new ClaimResult(Status.CONFLICT, null, existingFingerprint);
+        return new ClaimResult(Status.CONFLICT, null, existingFingerprint, false);
     }
 
     public Status status() {
@@ -52,6 +63,11 @@ public final class ClaimResult {
         return claimToken;
     }
 
+    /** True for a {@link Status#CLAIMED} claim that replaced an earlier one (see {@link #takenOver(String)}). */
+    public boolean isTakenOver() {
+        return takenOver;
+    }
+
     /** The fingerprint stored for the key; only for {@link Status#CONFLICT}. */
     public String existingFingerprint() {
         return existingFingerprint;
@@ -59,6 +75,6 @@ public final class ClaimResult {
 
     @Override
     public String toString() {
-        return status + (claimToken == null ? "" : " " + claimToken);
+        return status + (takenOver ? " (taken over)" : "") + (claimToken == null ? "" : " " + claimToken);
     }
 }
