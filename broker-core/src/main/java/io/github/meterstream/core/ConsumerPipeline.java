@@ -6,6 +6,7 @@ import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.core.internal.Backoff;
 import io.github.meterstream.core.internal.CircuitBreaker;
+import io.github.meterstream.core.internal.LeaseKeeper;
 import io.github.meterstream.core.internal.NamedThreadFactory;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
@@ -69,9 +70,14 @@ import java.util.stream.Collectors;
  *       circuit.failure-threshold} consecutive transient failures the circuit opens: the source is
  *       paused and no handler runs until one probe succeeds; nothing is handed back or
  *       dead-lettered meanwhile. A transient failure is never dead-lettered and never dropped.</li>
- *   <li>Any other exception: retried like a transient failure up to {@code
- *       unclassified-failure.max-attempts} times, then permanent ({@link ReasonCodes#HANDLER_ERROR}).</li>
+ *   <li>Any other exception or error: retried in the pipeline (keeping its key's order, never
+ *       handed back) up to {@code unclassified-failure.max-attempts} times, then permanent ({@link
+ *       ReasonCodes#HANDLER_ERROR}). A lane always survives its handler, whatever it throws.</li>
  * </ul>
+ * Backoff delays grow with the message's whole history, its {@link InboundMessage#deliveryAttempt()
+ * delivery attempt} included, so that a message handed back again and again waits up to {@code
+ * retry.max-delay}. Runs while the circuit is open, and waits for a claim held by another
+ * consumer, are not the message's fault and count toward no limit.
  *
  * <h2>Delivery guarantee</h2>
  * The source delivers at least once. The idempotency store claims each message's key before the
@@ -118,6 +124,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final Validator beanValidator;
     private final ValidatorFactory ownedValidatorFactory;
     private final Backoff backoff;
+    private final LeaseKeeper leases;
 
     private final Object lock = new Object();
     private final Map<String, Lane> lanes = new HashMap<>();
@@ -166,6 +173,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         String name = source.name();
         this.workers = Executors.newFixedThreadPool(config.concurrency(), new NamedThreadFactory("meterstream-" + name + "-worker"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("meterstream-" + name + "-timer"));
+        this.leases = new LeaseKeeper(idempotencyStore, config.idempotencyLease(), "meterstream-" + name + "-lease");
     }
 
     /**
@@ -329,7 +337,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                 }
                 job = lane.jobs.peek();
             }
-            Step step = process(job);
+            Step step = processSafely(job);
             synchronized (lock) {
                 switch (step) {
                     case DONE:
@@ -351,6 +359,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                     case PARK:
                         if (lane == probeLane) {
                             probeLane = null;
+                            if (circuit.state() == CircuitBreaker.State.HALF_OPEN) {
+                                // The probe learned nothing about the downstream (its message waits for a
+                                // claim held elsewhere): let another parked lane probe after a while,
+                                // or nothing would ever close the circuit again.
+                                scheduleLocked(this::probe, config.circuitOpenDuration());
+                            }
                         }
                         if (circuit.state() == CircuitBreaker.State.CLOSED) {
                             // a probe closed the circuit between the failure and now: no reason to wait
@@ -393,7 +407,11 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         final InboundMessage message;
         T decoded;
         int runs;
-        int transientFailures;
+        /** Failures of this delivery that count toward hand-back and backoff. */
+        int countedFailures;
+        int unclassifiedFailures;
+        boolean earlierAttemptMayHaveWritten = true;
+        boolean waitingForClaim;
         Instant firstFailureAt;
         Instant lastFailureAt;
         Duration nextDelay;
@@ -422,6 +440,16 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             return message.headers();
         }
 
+        @Override
+        public boolean earlierAttemptMayHaveWritten() {
+            return earlierAttemptMayHaveWritten;
+        }
+
+        /** The retry number across the message's whole history, earlier deliveries included. */
+        int retryNumber() {
+            return (Math.max(1, message.deliveryAttempt()) - 1) * config.retryInProcessAttempts() + countedFailures;
+        }
+
         String tenant() {
             return decoded == null ? null : contract.tenant(decoded);
         }
@@ -432,6 +460,23 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
         MessageEvent event() {
             return new MessageEvent(message.coordinates(), tenant(), trackingId(), runs);
+        }
+    }
+
+    /** {@link #process}, with a last resort for what even it does not expect: the lane must survive. */
+    private Step processSafely(Job job) {
+        try {
+            return process(job);
+        } catch (Throwable t) {
+            LOG.error("Unexpected failure processing {}; handing it back to the broker", job.event(), t);
+            lastError = t.toString();
+            try {
+                settle(job, Settlement.retryAfter(backoff.delay(job.retryNumber() + 1)));
+            } catch (Throwable settling) {
+                LOG.error("Could not hand {} back either; it returns to the broker when the source closes",
+                        job.message.coordinates(), settling);
+            }
+            return Step.DONE;
         }
     }
 
@@ -462,15 +507,32 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                     case CLAIMED:
                     default:
                         token = claim.claimToken();
+                        job.earlierAttemptMayHaveWritten = claim.isTakenOver();
+                        job.waitingForClaim = false;
                 }
+            } else {
+                job.earlierAttemptMayHaveWritten = true;
             }
             MessageHandler.Outcome outcome;
+            if (key != null) {
+                leases.hold(key, token);
+            }
             try {
                 outcome = handler.handle(job.decoded, job);
-            } catch (Exception | LinkageError | AssertionError e) {
+            } catch (PermanentFailure e) {
+                // the downstream refused the message: nothing was written, a corrected copy is new
                 releaseQuietly(key, token);
                 token = null;
                 throw e;
+            } catch (Throwable e) {
+                // whether the downstream was reached is unknown: the next claim must say so
+                abandonQuietly(key, token);
+                token = null;
+                throw e;
+            } finally {
+                if (key != null) {
+                    leases.release(key);
+                }
             }
             if (key != null) {
                 try {
@@ -497,22 +559,42 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             releaseQuietly(key, token);
             return permanentFailure(job, e);
         } catch (TransientFailure e) {
-            releaseQuietly(key, token);
-            return transientFailure(job, e, true);
-        } catch (Exception | LinkageError | AssertionError e) {
-            releaseQuietly(key, token);
-            if (job.runs >= config.unclassifiedMaxAttempts()) {
+            abandonQuietly(key, token);
+            return transientFailure(job, e, true, true);
+        } catch (Throwable e) {
+            // Errors too (a StackOverflowError, an ExceptionInInitializerError): the lane must survive.
+            abandonQuietly(key, token);
+            job.unclassifiedFailures++;
+            if (job.unclassifiedFailures >= config.unclassifiedMaxAttempts()) {
                 return permanentFailure(job, new PermanentFailure(ReasonCodes.HANDLER_ERROR, "processing failed "
-                        + job.runs + " times with an unexpected error: " + e, job.tenant(), job.trackingId(), e));
+                        + job.unclassifiedFailures + " times with an unexpected error: " + e, job.tenant(),
+                        job.trackingId(), e));
             }
-            return transientFailure(job, e, true);
+            // retried here, never handed back: a hand-back would start the count again
+            return transientFailure(job, e, true, false);
         }
     }
 
     /** Another consumer is handling the same message right now: wait, without blaming the downstream. */
     private Step claimHeldElsewhere(Job job, IdempotencyKey key) {
+        if (!job.waitingForClaim) {
+            job.waitingForClaim = true; // said once per message, not at every retry
+            LOG.info("Another consumer holds the claim on {}; waiting for it: {}", key, job.event());
+        }
         return transientFailure(job, new TransientFailure("CLAIM_HELD", "another consumer holds the claim on " + key
-                + "; it is being handled there", job.tenant(), key.id(), null), false);
+                + "; it is being handled there", job.tenant(), key.id(), null), false, true);
+    }
+
+    private void abandonQuietly(IdempotencyKey key, String token) {
+        if (key == null || token == null) {
+            return;
+        }
+        try {
+            idempotencyStore.abandon(key, token);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not give up the claim on {} (this node takes it back at its next try, others after its"
+                    + " lease): {}", key, e.toString());
+        }
     }
 
     private void releaseQuietly(IdempotencyKey key, String token) {
@@ -526,16 +608,21 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         }
     }
 
-    private Step transientFailure(Job job, Throwable cause, boolean blamesDownstream) {
+    /**
+     * @param blamesDownstream counts toward the circuit (not so for a claim held elsewhere)
+     * @param mayHandBack      after {@code retry.in-process-attempts} counted failures the message
+     *                         goes back to the broker; unclassified failures stay here to reach their limit
+     */
+    private Step transientFailure(Job job, Throwable cause, boolean blamesDownstream, boolean mayHandBack) {
         Instant now = clock.instant();
-        job.transientFailures++;
         if (job.firstFailureAt == null) {
             job.firstFailureAt = now;
         }
         job.lastFailureAt = now;
-        lastError = cause.toString();
+        if (blamesDownstream) {
+            lastError = cause.toString();
+        }
         retried.increment();
-        Duration delay = backoff.delay(job.transientFailures);
         synchronized (lock) {
             if (blamesDownstream) {
                 downstreamHealthy = false;
@@ -550,14 +637,23 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                 return Step.PARK;
             }
         }
+        // Counted only now: a run parked by the open circuit says nothing about this message.
+        job.countedFailures++;
+        Duration delay = backoff.delay(job.retryNumber());
         notifyListener(() -> listener.onRetried(job.event(), delay, cause));
-        if (job.transientFailures >= config.retryInProcessAttempts()) {
-            LOG.warn("Transient failure {} times, handing back to the broker for a retry in {}: {}: {}",
-                    job.transientFailures, delay, job.event(), cause.toString());
+        if (mayHandBack && job.countedFailures >= config.retryInProcessAttempts()) {
+            if (blamesDownstream) {
+                LOG.warn("Transient failure {} times, handing back to the broker for a retry in {}: {}: {}",
+                        job.countedFailures, delay, job.event(), cause.toString());
+            } else {
+                LOG.debug("Still waiting for a claim, handing back to the broker for a retry in {}: {}", delay, job.event());
+            }
             settle(job, Settlement.retryAfter(delay));
             return Step.DONE;
         }
-        LOG.info("Transient failure, retrying in {}: {}: {}", delay, job.event(), cause.toString());
+        if (blamesDownstream) {
+            LOG.info("Transient failure, retrying in {}: {}: {}", delay, job.event(), cause.toString());
+        }
         job.nextDelay = delay;
         return Step.RETRY;
     }
@@ -729,6 +825,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             Thread.currentThread().interrupt();
             workers.shutdownNow();
         }
+        leases.close();
         long leftNanos = Math.max(0L, deadline - System.nanoTime());
         // Every message still unsettled now will not be settled by this pipeline: the source need not wait for them.
         source.close(Duration.ofNanos(Math.min(leftNanos, Duration.ofSeconds(1).toNanos())));

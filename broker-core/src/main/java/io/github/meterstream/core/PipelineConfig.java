@@ -31,7 +31,7 @@ public final class PipelineConfig {
     public static final Duration DEFAULT_CIRCUIT_OPEN_DURATION = Duration.ofSeconds(1);
     public static final Duration DEFAULT_CIRCUIT_MAX_OPEN_DURATION = Duration.ofSeconds(60);
     public static final int DEFAULT_UNCLASSIFIED_MAX_ATTEMPTS = 5;
-    public static final Duration DEFAULT_IDEMPOTENCY_LEASE = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_IDEMPOTENCY_LEASE = Duration.ofMinutes(1);
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     public static final ConfigKey<Integer> MAX_IN_FLIGHT = ConfigKey.integer("max-in-flight", DEFAULT_MAX_IN_FLIGHT,
@@ -77,8 +77,9 @@ public final class PipelineConfig {
             DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope header value, in UTF-8 bytes.")
             .rule(atLeast(64), "must be at least 64");
     public static final ConfigKey<Duration> IDEMPOTENCY_LEASE = ConfigKey.duration("idempotency.lease", DEFAULT_IDEMPOTENCY_LEASE,
-            "How long a claim protects a message being handled. A node that crashed mid-message loses its claim after this; "
-                    + "keep it well above the longest handler call.").rule(positive(), "must be longer than zero");
+            "How long a claim protects a message being handled without news from its node. Renewed every third of it while "
+                    + "the handler runs, so a slow call keeps its claim; a node that crashed or froze loses its claims after this "
+                    + "(a node restarted under the same node id takes its own back at once).").rule(positive(), "must be longer than zero");
     public static final ConfigKey<Duration> CLOSE_TIMEOUT = ConfigKey.duration("close-timeout", DEFAULT_CLOSE_TIMEOUT,
             "On close, how long running handlers may finish; what is left is returned to the broker.").rule(notNegative(), "must not be negative");
 

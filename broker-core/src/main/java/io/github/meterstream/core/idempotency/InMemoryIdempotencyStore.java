@@ -66,7 +66,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 result[0] = ClaimResult.inProgress();
                 return existing;
             }
-            result[0] = ClaimResult.claimed(token);
+            result[0] = ClaimResult.takenOver(token);
             return new Entry(fingerprint, false, token, now.plus(lease));
         });
         return result[0];
@@ -79,8 +79,29 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
+    public boolean renew(IdempotencyKey key, String claimToken, Duration lease) {
+        Instant until = clock.instant().plus(lease);
+        boolean[] renewed = new boolean[1];
+        entries.computeIfPresent(key, (k, e) -> {
+            if (e.completed || !e.token.equals(claimToken)) {
+                return e;
+            }
+            renewed[0] = true;
+            return new Entry(e.fingerprint, false, e.token, until);
+        });
+        return renewed[0];
+    }
+
+    @Override
     public void release(IdempotencyKey key, String claimToken) {
         entries.computeIfPresent(key, (k, e) -> !e.completed && e.token.equals(claimToken) ? null : e);
+    }
+
+    /** Expires the claim at once: the next claim takes it over (and says so). */
+    @Override
+    public void abandon(IdempotencyKey key, String claimToken) {
+        entries.computeIfPresent(key, (k, e) -> !e.completed && e.token.equals(claimToken)
+                ? new Entry(e.fingerprint, false, e.token, Instant.EPOCH) : e);
     }
 
     /** Number of keys remembered (claimed or completed). */

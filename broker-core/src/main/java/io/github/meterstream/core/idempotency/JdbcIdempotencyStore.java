@@ -15,9 +15,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +42,15 @@ import org.slf4j.LoggerFactory;
  * nodes' clocks must agree to within a small fraction of the lease (NTP gives milliseconds; keep
  * leases in seconds or more). A node whose clock runs ahead by {@code d} sees other nodes' leases
  * expire {@code d} early and may run their message a second time.
+ *
+ * <p><b>Leases and dead claims.</b> A claim is renewed while its handler runs ({@link #renew}), so
+ * the lease only has to outlast a node's silence, not its slowest call. Each claim records its owner
+ * as {@code nodeId/instance}, where the instance is drawn once per JVM (class loader): a node
+ * restarted under the same {@code nodeId} recognises the claims of its previous life as dead and
+ * takes them over at once instead of waiting for their leases. So a {@code nodeId} must name one
+ * live process at a time (the host name, a pod name); two running processes sharing one would take
+ * each other's live claims. Claims this store {@link #abandon abandoned} while the database was
+ * unreachable are remembered in memory and taken over at once by this store's next claim.
  *
  * <p><b>Schema.</b> One row per key, in a table created by {@link #createTableIfAbsent()} or by an
  * operator from the classpath resources {@code io/github/meterstream/core/idempotency/ddl.sql}
@@ -76,15 +89,32 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private static final int MAX_CLAIM_ATTEMPTS = 5;
     // MySQL and MariaDB report every integrity violation as SQLState 23000; ER_DUP_ENTRY tells which.
     private static final int MYSQL_ER_DUP_ENTRY = 1062;
+    // Drawn once per class loader: every store object of this process shares it, so stores of two
+    // pipelines in one JVM never mistake each other's live claims for a previous life's.
+    private static final String INSTANCE = UUID.randomUUID().toString().substring(0, 8);
+    // Tokens abandoned while the database could not record it; bounded: a token evicted from here
+    // only means waiting for its lease, as before.
+    private static final int MAX_REMEMBERED_ABANDONED = 10_000;
 
     private final DataSource dataSource;
     private final String table;
     private final Clock clock;
     private final String nodeId;
+    private final String owner;
+    private final Set<String> abandonedTokens = Collections.synchronizedSet(Collections.newSetFromMap(
+            new LinkedHashMap<String, Boolean>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > MAX_REMEMBERED_ABANDONED;
+                }
+            }));
 
     private final String insertClaim;
     private final String selectRow;
     private final String takeOverExpired;
+    private final String takeOverDead;
+    private final String renewClaim;
+    private final String abandonClaim;
     private final String completeClaim;
     private final String deleteClaim;
     private final String purgeCompleted;
@@ -94,7 +124,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      *
      * @param tableName a plain SQL identifier (see {@link #TABLE_NAME}), usually {@link #DEFAULT_TABLE_NAME}
      * @param clock     the source of lease times; every node's clock must agree (see the class comment)
-     * @param nodeId    names this node in logs, e.g. when it takes over another node's expired claim
+     * @param nodeId    names this node, stable across its restarts and unique among running nodes
+     *                  (at most 200 characters): a restarted node takes back its dead claims at once
      * @throws IllegalArgumentException if {@code tableName} is not a plain identifier
      */
     public JdbcIdempotencyStore(DataSource dataSource, String tableName, Clock clock, String nodeId) {
@@ -102,6 +133,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.table = Objects.requireNonNull(tableName, "tableName");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        if (nodeId.isEmpty() || nodeId.length() > 200 || nodeId.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("idempotency node id must be 1 to 200 characters without '/', was '"
+                    + nodeId + "'");
+        }
+        this.owner = nodeId + '/' + INSTANCE;
         // The name is spliced into SQL text (identifiers cannot be bind parameters), hence the strict rule.
         if (!isPlainIdentifier(tableName)) {
             throw new IllegalArgumentException("idempotency table name " + TABLE_NAME.ruleTexts().get(0)
@@ -109,12 +145,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
         String pk = " WHERE key_namespace = ? AND key_scope = ? AND key_id = ?";
         insertClaim = "INSERT INTO " + table + " (key_namespace, key_scope, key_id, fingerprint, state, claim_token,"
-                + " lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, '" + CLAIMED + "', ?, ?, ?, ?)";
-        selectRow = "SELECT fingerprint, state, claim_token, lease_until FROM " + table + pk;
+                + " claimed_by, lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, '" + CLAIMED + "', ?, ?, ?, ?, ?)";
+        selectRow = "SELECT fingerprint, state, claim_token, lease_until, claimed_by FROM " + table + pk;
         // state = CLAIMED matters as much as the token: complete() keeps the token, so a row read as
         // CLAIMED may be COMPLETED under the same token by the time this runs.
-        takeOverExpired = "UPDATE " + table + " SET claim_token = ?, lease_until = ?, updated_at = ?" + pk
+        takeOverExpired = "UPDATE " + table + " SET claim_token = ?, claimed_by = ?, lease_until = ?, updated_at = ?" + pk
                 + " AND state = '" + CLAIMED + "' AND claim_token = ? AND lease_until <= ?";
+        // A dead claim (abandoned by this store, or left by this node's previous life) is taken over
+        // whatever its lease says; the token condition still makes one taker win.
+        takeOverDead = "UPDATE " + table + " SET claim_token = ?, claimed_by = ?, lease_until = ?, updated_at = ?" + pk
+                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
+        renewClaim = "UPDATE " + table + " SET lease_until = ?, updated_at = ?" + pk
+                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
+        abandonClaim = "UPDATE " + table + " SET lease_until = 0, updated_at = ?" + pk
+                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
         completeClaim = "UPDATE " + table + " SET state = '" + COMPLETED + "', updated_at = ?" + pk
                 + " AND state = '" + CLAIMED + "' AND claim_token = ?";
         deleteClaim = "DELETE FROM " + table + pk + " AND state = '" + CLAIMED + "' AND claim_token = ?";
@@ -220,6 +264,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                         String state = rs.getString(2);
                         String storedToken = rs.getString(3);
                         long storedLeaseUntil = rs.getLong(4);
+                        String storedOwner = rs.getString(5);
                         if (!storedFingerprint.equals(fingerprint)) {
                             return ClaimResult.conflict(storedFingerprint);
                         }
@@ -227,12 +272,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                             return ClaimResult.duplicate();
                         }
                         if (storedLeaseUntil > now) {
-                            return ClaimResult.inProgress();
-                        }
-                        if (takeOver(c, key, storedToken, token, leaseUntil, now)) {
-                            LOG.info("Node {} took over the expired claim on {} (lease ended {} ms ago)",
-                                    nodeId, key, now - storedLeaseUntil);
-                            return ClaimResult.claimed(token);
+                            String dead = deadClaimReason(storedToken, storedOwner);
+                            if (dead == null) {
+                                return ClaimResult.inProgress();
+                            }
+                            if (takeOver(c, takeOverDead, key, storedToken, token, leaseUntil, now, false)) {
+                                abandonedTokens.remove(storedToken);
+                                LOG.info("Node {} took over the claim on {} at once: {}", owner, key, dead);
+                                return ClaimResult.takenOver(token);
+                            }
+                        } else if (takeOver(c, takeOverExpired, key, storedToken, token, leaseUntil, now, true)) {
+                            abandonedTokens.remove(storedToken);
+                            LOG.info("Node {} took over the expired claim on {} from {} (lease ended {} ms ago)",
+                                    owner, key, storedOwner, now - storedLeaseUntil);
+                            return ClaimResult.takenOver(token);
                         }
                     }
                 }
@@ -244,12 +297,24 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
+    /** Why a live claim is known to be dead, or null if it may be alive. */
+    private String deadClaimReason(String storedToken, String storedOwner) {
+        if (abandonedTokens.contains(storedToken)) {
+            return "this node abandoned it while the database was unreachable";
+        }
+        if (storedOwner != null && !storedOwner.equals(owner) && storedOwner.startsWith(nodeId + '/')) {
+            return "it was held by " + storedOwner + ", a previous run of this node";
+        }
+        return null;
+    }
+
     private boolean insertClaim(Connection c, IdempotencyKey key, String fingerprint, String token, long leaseUntil,
                                 long now) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(insertClaim)) {
             int i = bindKey(s, 1, key);
             s.setString(i++, fingerprint);
             s.setString(i++, token);
+            s.setString(i++, owner);
             s.setLong(i++, leaseUntil);
             s.setLong(i++, now);
             s.setLong(i, now);
@@ -263,15 +328,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private boolean takeOver(Connection c, IdempotencyKey key, String oldToken, String newToken, long leaseUntil,
-                             long now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(takeOverExpired)) {
+    private boolean takeOver(Connection c, String sql, IdempotencyKey key, String oldToken, String newToken,
+                             long leaseUntil, long now, boolean onlyIfExpired) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, newToken);
-            s.setLong(2, leaseUntil);
-            s.setLong(3, now);
-            int i = bindKey(s, 4, key);
+            s.setString(2, owner);
+            s.setLong(3, leaseUntil);
+            s.setLong(4, now);
+            int i = bindKey(s, 5, key);
             s.setString(i++, oldToken);
-            s.setLong(i, now);
+            if (onlyIfExpired) {
+                s.setLong(i, now);
+            }
             return s.executeUpdate() == 1;
         }
     }
@@ -305,6 +373,38 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             }
         } catch (SQLException e) {
             throw unavailable("complete", key, e);
+        }
+    }
+
+    @Override
+    public boolean renew(IdempotencyKey key, String claimToken, Duration lease) {
+        Objects.requireNonNull(key, "key");
+        long now = clock.millis();
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(renewClaim)) {
+            s.setLong(1, now + lease.toMillis());
+            s.setLong(2, now);
+            int i = bindKey(s, 3, key);
+            s.setString(i, claimToken);
+            return s.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw unavailable("renew", key, e);
+        }
+    }
+
+    @Override
+    public void abandon(IdempotencyKey key, String claimToken) {
+        Objects.requireNonNull(key, "key");
+        // Remembered before the database is asked: if it cannot be reached, this store's next claim
+        // of the key still knows that this claim is dead.
+        abandonedTokens.add(claimToken);
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(abandonClaim)) {
+            s.setLong(1, clock.millis());
+            int i = bindKey(s, 2, key);
+            s.setString(i, claimToken);
+            s.executeUpdate();
+            abandonedTokens.remove(claimToken); // recorded in the table: any node may take it over now
+        } catch (SQLException e) {
+            throw unavailable("abandon", key, e);
         }
     }
 
@@ -376,6 +476,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public String toString() {
-        return "JdbcIdempotencyStore[table=" + table + ", node=" + nodeId + "]";
+        return "JdbcIdempotencyStore[table=" + table + ", node=" + owner + "]";
     }
 }

@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS meterstream_idempotency (
     fingerprint VARCHAR(128) NOT NULL,
     state VARCHAR(16) NOT NULL,
     claim_token VARCHAR(64) NOT NULL,
+    claimed_by VARCHAR(255) NOT NULL,
     lease_until BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,

@@ -2,6 +2,8 @@ package io.github.meterstream.core.idempotency;
 
 import io.github.meterstream.core.TransientFailure;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -221,6 +224,89 @@ public abstract class JdbcIdempotencyStoreCompatibilityKit {
     }
 
     @Test
+    @DisplayName("a fresh claim says no earlier attempt existed; a takeover of an expired claim says one may have written")
+    void freshAndTakenOverClaimsAreToldApart() {
+        ClaimResult fresh = store.claim(key("t-1"), "fp", LEASE);
+        clock.advance(LEASE);
+        ClaimResult takeover = newStore("node-b").claim(key("t-1"), "fp", LEASE);
+
+        assertThat(fresh.isTakenOver()).isFalse();
+        assertThat(takeover.status()).isEqualTo(CLAIMED);
+        assertThat(takeover.isTakenOver()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a renewed claim stays in progress past its first lease; a stale token cannot renew")
+    void renewalKeepsTheClaim() {
+        String token = store.claim(key("t-1"), "fp", LEASE).claimToken();
+        clock.advance(LEASE.minusMillis(1));
+        assertThat(store.renew(key("t-1"), token, LEASE)).isTrue();
+        clock.advance(LEASE.minusMillis(1));
+
+        assertThat(newStore("node-b").claim(key("t-1"), "fp", LEASE).status()).isEqualTo(IN_PROGRESS);
+        assertThat(store.renew(key("t-1"), "not-the-token", LEASE)).isFalse();
+        clock.advance(LEASE);
+        assertThat(newStore("node-b").claim(key("t-1"), "fp", LEASE).isTakenOver()).isTrue();
+        assertThat(store.renew(key("t-1"), token, LEASE)).as("the claim was taken over").isFalse();
+    }
+
+    @Test
+    @DisplayName("an abandoned claim is taken over at once by any node, which is told an earlier attempt may have written")
+    void abandonedClaimIsTakenOverAtOnce() {
+        String token = store.claim(key("t-1"), "fp", LEASE).claimToken();
+        store.abandon(key("t-1"), token);
+
+        ClaimResult next = newStore("node-b").claim(key("t-1"), "fp", LEASE);
+        assertThat(next.status()).isEqualTo(CLAIMED);
+        assertThat(next.isTakenOver()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a claim abandoned while the database was unreachable is taken back at once by the same store;"
+            + " other nodes wait for its lease")
+    void claimAbandonedWhileUnreachableIsTakenBack() {
+        AtomicBoolean reachable = new AtomicBoolean(true);
+        DataSource flaky = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection") && !reachable.get()) {
+                        throw new SQLException("connection refused (test switch)", "08001");
+                    }
+                    try {
+                        return method.invoke(dataSource(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        JdbcIdempotencyStore nodeA = new JdbcIdempotencyStore(flaky, table, clock, "node-a");
+        String token = nodeA.claim(key("t-1"), "fp", LEASE).claimToken();
+        reachable.set(false);
+        assertThatThrownBy(() -> nodeA.abandon(key("t-1"), token)).isInstanceOf(TransientFailure.class)
+                .hasMessageContaining("abandon");
+        reachable.set(true);
+
+        assertThat(newStore("node-b").claim(key("t-1"), "fp", LEASE).status()).isEqualTo(IN_PROGRESS);
+        ClaimResult back = nodeA.claim(key("t-1"), "fp", LEASE);
+        assertThat(back.status()).isEqualTo(CLAIMED);
+        assertThat(back.isTakenOver()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a node restarted under the same node id takes back the live claims of its previous run at once;"
+            + " another node's live claim stays in progress")
+    void restartedNodeTakesBackItsDeadClaims() throws SQLException {
+        store.claim(key("t-1"), "fp", LEASE);
+        newStore("node-b").claim(key("t-2"), "fp", LEASE);
+        // what a crashed run of node-a left: its process instance differs from this one's
+        execute("UPDATE " + table + " SET claimed_by = 'node-a/0dead0ff' WHERE key_id = 't-1'");
+
+        assertThat(newStore("node-c").claim(key("t-1"), "fp", LEASE).status()).isEqualTo(IN_PROGRESS);
+        ClaimResult back = newStore("node-a").claim(key("t-1"), "fp", LEASE);
+        assertThat(back.status()).isEqualTo(CLAIMED);
+        assertThat(back.isTakenOver()).isTrue();
+        assertThat(newStore("node-a").claim(key("t-2"), "fp", LEASE).status()).isEqualTo(IN_PROGRESS);
+    }
+
+    @Test
     @DisplayName("an expired claim with another fingerprint is a conflict, not a takeover")
     void expiredClaimWithOtherFingerprintConflicts() {
         store.claim(key("t-1"), "fp", LEASE);
@@ -318,6 +404,10 @@ public abstract class JdbcIdempotencyStoreCompatibilityKit {
                 .hasMessageContaining("complete").hasMessageContaining("t-9");
         assertThatThrownBy(() -> down.release(key("t-9"), "token")).isInstanceOf(TransientFailure.class)
                 .hasMessageContaining("release").hasMessageContaining("t-9");
+        assertThatThrownBy(() -> down.renew(key("t-9"), "token", LEASE)).isInstanceOf(TransientFailure.class)
+                .hasMessageContaining("renew").hasMessageContaining("t-9");
+        assertThatThrownBy(() -> down.abandon(key("t-9"), "token")).isInstanceOf(TransientFailure.class)
+                .hasMessageContaining("abandon").hasMessageContaining("t-9");
         assertThatThrownBy(() -> down.purgeCompletedBefore(START)).isInstanceOf(TransientFailure.class)
                 .hasMessageContaining("purge");
         assertThatThrownBy(down::createTableIfAbsent).isInstanceOf(TransientFailure.class)

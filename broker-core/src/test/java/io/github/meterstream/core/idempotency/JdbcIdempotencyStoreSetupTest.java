@@ -33,7 +33,7 @@ class JdbcIdempotencyStoreSetupTest {
 
         assertThat(mysql).containsExactly("key_namespace varchar(128) not null", "key_scope varchar(128) not null",
                 "key_id varchar(128) not null", "fingerprint varchar(128) not null", "state varchar(16) not null",
-                "claim_token varchar(64) not null", "lease_until bigint not null", "created_at bigint not null",
+                "claim_token varchar(64) not null", "claimed_by varchar(255) not null", "lease_until bigint not null", "created_at bigint not null",
                 "updated_at bigint not null");
         assertThat(columns("ddl-postgresql.sql")).isEqualTo(mysql);
     }

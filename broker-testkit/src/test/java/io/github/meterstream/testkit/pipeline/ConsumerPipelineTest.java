@@ -231,6 +231,103 @@ class ConsumerPipelineTest {
     }
 
     @Nested
+    @DisplayName("Retry accounting over the message's whole history")
+    class RetryAccounting {
+
+        @Test
+        @DisplayName("with the default settings a handler that always throws gets its message dead-lettered as HANDLER_ERROR"
+                + " after unclassified-failure.max-attempts runs")
+        void unclassifiedLimitIsReachedWithDefaults() {
+            broker.publish(QUEUE, TestEvent.json("bug", "k", 1));
+            start((m, ctx) -> {
+                handlerCalls.incrementAndGet();
+                throw new IllegalStateException("bug in handler");
+            }, PipelineConfig.defaults(), null);
+            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            assertThat(handlerCalls).hasValue(PipelineConfig.DEFAULT_UNCLASSIFIED_MAX_ATTEMPTS);
+            assertThat(deadLetters().get(0).headers())
+                    .containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.HANDLER_ERROR);
+        }
+
+        @Test
+        @DisplayName("the backoff keeps growing across hand-backs to the broker until retry.max-delay")
+        void backoffGrowsAcrossDeliveries() {
+            broker.publish(QUEUE, TestEvent.json("down", "k", 1));
+            List<Duration> delays = new CopyOnWriteArrayList<>();
+            start((m, ctx) -> {
+                throw new TransientFailure("still down", null);
+            }, PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(10)).retryMultiplier(2.0)
+                    .retryMaxDelay(Duration.ofMillis(160)).retryJitter(0.0).retryInProcessAttempts(2)
+                    .circuitFailureThreshold(1000).build(), new PipelineListener() {
+                        @Override
+                        public void onRetried(MessageEvent event, Duration delay, Throwable cause) {
+                            delays.add(delay);
+                        }
+                    });
+            await().atMost(DEADLINE).until(() -> delays.size() >= 8);
+            assertThat(delays.subList(0, 8)).extracting(Duration::toMillis)
+                    .containsExactly(10L, 20L, 40L, 80L, 160L, 160L, 160L, 160L);
+            assertThat(deadLetters()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("runs parked by an open circuit do not count: after a long outage one unexpected error is retried,"
+                + " not dead-lettered")
+        void outageRunsDoNotCount() {
+            broker.publish(QUEUE, TestEvent.json("late", "k", 1));
+            AtomicBoolean blipped = new AtomicBoolean();
+            start((m, ctx) -> {
+                if (handlerCalls.incrementAndGet() <= 15) {
+                    throw new TransientFailure("downstream down", null);
+                }
+                if (blipped.compareAndSet(false, true)) {
+                    throw new IllegalStateException("one blip");
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, fastRetries(), null);
+            await().atMost(DEADLINE).until(() -> handled.contains("late") || !deadLetters().isEmpty());
+            assertThat(deadLetters()).isEmpty();
+            assertThat(handled).containsExactly("late");
+        }
+
+        @Test
+        @DisplayName("a handler throwing an Error outside the usual set (StackOverflowError) does not kill its lane")
+        void errorDoesNotKillTheLane() {
+            broker.publish(QUEUE, TestEvent.json("deep", "k", 1));
+            broker.publish(QUEUE, TestEvent.json("next", "k", 2));
+            start((m, ctx) -> {
+                if (m.id.equals("deep")) {
+                    throw new StackOverflowError("recursion in handler");
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, fastRetries(), null);
+            await().atMost(DEADLINE).until(() -> handled.contains("next") && deadLetters().size() == 1);
+            assertThat(deadLetters().get(0).headers())
+                    .containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.HANDLER_ERROR)
+                    .containsEntry(DeadLetterEnvelope.EXCEPTION_CLASS, StackOverflowError.class.getName());
+        }
+
+        @Test
+        @DisplayName("the handler is told whether an earlier attempt at the message may have reached its downstream")
+        void handlerKnowsWhetherAnEarlierAttemptMayHaveWritten() {
+            broker.publish(QUEUE, TestEvent.json("once", "k", 1));
+            List<Boolean> seen = new CopyOnWriteArrayList<>();
+            start((m, ctx) -> {
+                seen.add(ctx.earlierAttemptMayHaveWritten());
+                if (seen.size() == 1) {
+                    throw new TransientFailure("timeout: the write may or may not have happened", null);
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, fastRetries(), null);
+            await().atMost(DEADLINE).until(() -> handled.contains("once"));
+            assertThat(seen).containsExactly(false, true);
+        }
+    }
+
+    @Nested
     @DisplayName("Idempotency")
     class Idempotency {
 
