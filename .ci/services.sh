@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what Meterstream's tests need is installed and running on this machine:
-# a JDK 17+, Maven, PostgreSQL on 127.0.0.1:5432 (trust auth) and RabbitMQ on 127.0.0.1:5672 (guest/guest).
+# a JDK 17+, Maven, PostgreSQL on 127.0.0.1:5432 (trust auth), MariaDB on 127.0.0.1:3306 (root, no password;
+# Kill Bill's reference database) and RabbitMQ on 127.0.0.1:5672 (guest/guest).
 # Kafka and ActiveMQ need nothing here: the tests start them in-process from Maven Central jars.
 # Safe to run again: it only installs or starts what is missing.
 set -euo pipefail
@@ -45,6 +46,24 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -Atc 'select 1' >/dev/null 2>&1; 
 fi
 psql -h 127.0.0.1 -U postgres -d postgres -Atc "select 1 from pg_database where datname='test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -d postgres -qc 'create database test'
+
+# --- MariaDB ---------------------------------------------------------------------------------
+if ! port_open 3306; then
+  if [[ ! -x /usr/sbin/mariadbd ]]; then
+    log "installing MariaDB"; apt_install mariadb-server
+  fi
+  log "starting MariaDB"
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+  wait_port 3306 MariaDB 60
+fi
+# Tests connect as root without a password over TCP (Debian's default is socket authentication only).
+if ! mariadb -h 127.0.0.1 -u root -e 'select 1' >/dev/null 2>&1; then
+  log "allowing root without a password on 127.0.0.1 for the tests"
+  mariadb -u root -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');"
+  mariadb -u root -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"
+fi
+mariadb -h 127.0.0.1 -u root -e 'CREATE DATABASE IF NOT EXISTS test'
 
 # --- RabbitMQ --------------------------------------------------------------------------------
 if ! port_open 5672; then

@@ -15,6 +15,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,8 +28,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +62,9 @@ abstract class DatabaseFaultsTest {
     protected abstract int serverPort();
 
     protected abstract String serverHost();
+
+    /** {@code postgresql} or {@code mariadb}, for {@link ClaimHoldingConsumer}. */
+    protected abstract String kind();
 
     @BeforeEach
     void createTables() throws Exception {
@@ -196,5 +205,52 @@ abstract class DatabaseFaultsTest {
         assertThat(calls.get("slow-1")).hasValue(1);
         assertThat(mostAtOnce).hasValue(1);
         assertThat(ledger()).containsEntry("slow-1", 1);
+    }
+
+    @Test
+    @DisplayName("a consumer killed with SIGKILL mid-call: restarted under the same node id it takes its claims back at once,"
+            + " while another node waits for their lease")
+    void killedConsumerRestartedUnderSameNodeId() throws Exception {
+        int messages = 3;
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ClaimHoldingConsumer.class.getName(),
+                kind(), Integer.toString(serverPort()), storeTable, "node-a", Integer.toString(messages))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            Set<String> holding = new HashSet<>();
+            String line;
+            while (holding.size() < messages && (line = out.readLine()) != null) {
+                if (line.startsWith("HOLDING ")) {
+                    holding.add(line.substring("HOLDING ".length()));
+                }
+            }
+            assertThat(holding).hasSize(messages);
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no release, no abandon, no shutdown hook
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(child.exitValue()).isEqualTo(137); // 128 + SIGKILL
+
+        // The broker redelivers the unacknowledged messages: first to another node, which must wait...
+        ConsumerPipeline<String> other = pipeline("node-b", new JdbcIdempotencyStore(direct(), storeTable,
+                Clock.systemUTC(), "node-b"), (m, ctx) -> record(direct(), m), PipelineConfig.defaults());
+        for (int i = 0; i < messages; i++) {
+            broker.publish("node-b", "m" + i);
+        }
+        other.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> other.stats().retried() >= messages);
+        assertThat(ledger()).as("the dead node's claims are live for another node until their lease ends").isEmpty();
+
+        // ...then to the restarted node-a, which knows they are its own dead claims.
+        ConsumerPipeline<String> restarted = pipeline("node-a", new JdbcIdempotencyStore(direct(), storeTable,
+                Clock.systemUTC(), "node-a"), (m, ctx) -> record(direct(), m), PipelineConfig.defaults());
+        for (int i = 0; i < messages; i++) {
+            broker.publish("node-a", "m" + i);
+        }
+        restarted.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> restarted.stats().processed() == messages);
+        assertThat(ledger()).hasSize(messages).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+        assertThat(PipelineConfig.DEFAULT_IDEMPOTENCY_LEASE).isGreaterThan(Duration.ofSeconds(20));
     }
 }

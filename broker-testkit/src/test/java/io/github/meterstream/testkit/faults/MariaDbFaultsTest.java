@@ -20,4 +20,9 @@ class MariaDbFaultsTest extends DatabaseFaultsTest {
     protected String serverHost() {
         return TestDatabases.MARIADB_HOST;
     }
+
+    @Override
+    protected String kind() {
+        return "mariadb";
+    }
 }

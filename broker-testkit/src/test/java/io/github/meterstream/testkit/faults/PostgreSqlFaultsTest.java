@@ -20,4 +20,9 @@ class PostgreSqlFaultsTest extends DatabaseFaultsTest {
     protected String serverHost() {
         return TestDatabases.POSTGRESQL_HOST;
     }
+
+    @Override
+    protected String kind() {
+        return "postgresql";
+    }
 }
