@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -45,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -115,7 +115,8 @@ public final class KafkaSource implements BrokerSource {
     private final String name;
     private final KafkaSourceConfig config;
     private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
-    private final ArrayDeque<Delivery> held = new ArrayDeque<>();
+    /** Touched by the poll thread only; a concurrent deque so that {@link #heldRecords()} may read its size. */
+    private final LinkedBlockingDeque<Delivery> held = new LinkedBlockingDeque<>();
     private final PriorityBlockingQueue<Delivery> retries = new PriorityBlockingQueue<>();
     private final CountDownLatch closeSignal = new CountDownLatch(1);
     private final AtomicLong revocations = new AtomicLong();
@@ -154,6 +155,15 @@ public final class KafkaSource implements BrokerSource {
     /** Partitions this member has had revoked or lost since it started; a rebalance storm shows here. */
     public long revocations() {
         return revocations.get();
+    }
+
+    /**
+     * Records this source holds in memory that the pipeline does not count as in flight: fetched
+     * while paused and not handed over yet, or waiting for a retry. A number that keeps growing
+     * means memory that keeps growing.
+     */
+    public int heldRecords() {
+        return held.size() + retries.size();
     }
 
     @Override

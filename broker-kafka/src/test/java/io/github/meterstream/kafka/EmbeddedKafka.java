@@ -64,6 +64,7 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
 
     private final boolean shared;
     private final boolean tls;
+    private final Map<String, String> brokerOverrides;
     private Path dir;
     private KafkaRaftServer server;
     private String bootstrapServers;
@@ -74,8 +75,13 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     private Admin admin;
 
     private EmbeddedKafka(boolean shared, boolean tls) {
+        this(shared, tls, Map.of());
+    }
+
+    private EmbeddedKafka(boolean shared, boolean tls, Map<String, String> brokerOverrides) {
         this.shared = shared;
         this.tls = tls;
+        this.brokerOverrides = Map.copyOf(brokerOverrides);
     }
 
     /** The broker of this JVM: started by the first class that uses it, stopped when the run ends. */
@@ -91,6 +97,14 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     /** A broker of its own (PLAINTEXT), which a test may {@link #stopBroker() stop}; stopped after the class. */
     public static EmbeddedKafka ownBroker() {
         return new EmbeddedKafka(false, false);
+    }
+
+    /**
+     * A broker of its own whose server properties differ from the usual ones by {@code overrides}
+     * (for example {@code auto.create.topics.enable=false}, as production clusters often run).
+     */
+    public static EmbeddedKafka ownBroker(Map<String, String> overrides) {
+        return new EmbeddedKafka(false, false, overrides);
     }
 
     /** Stops the broker now, as a crash or network loss would look to clients. */
@@ -144,6 +158,10 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
 
     public void createTopic(String topic, int partitions) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        awaitReady(topic, partitions);
+    }
+
+    private void awaitReady(String topic, int partitions) throws Exception {
         // Publishing before every partition has a leader makes the idempotent producer retry a first
         // batch into an OutOfOrderSequenceException loop; wait until the broker reports all leaders.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -183,6 +201,21 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
         }
     }
 
+    /** Creates a topic with one partition and topic-level configs (for example {@code max.message.bytes}). */
+    public void createTopic(String topic, Map<String, String> topicConfigs) throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(topicConfigs))).all().get(30, TimeUnit.SECONDS);
+        awaitReady(topic, 1);
+    }
+
+    /** Changes one topic-level config (for example {@code max.message.bytes}) of an existing topic. */
+    public void setTopicConfig(String topic, String name, String value) throws Exception {
+        org.apache.kafka.common.config.ConfigResource resource =
+                new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry(name, value), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
+    }
+
     /** {@link #createTopic} that fails the test with a plain assertion error instead of a checked exception. */
     public void createTopicQuietly(String topic, int partitions) {
         try {
@@ -210,6 +243,11 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     /** Publishes without waiting for each acknowledgement; call {@link #flush()} after. */
     public void publishAsync(String topic, String key, byte[] value) {
         producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
+    }
+
+    /** Publishes to one partition without waiting for the acknowledgement; call {@link #flush()} after. */
+    public void publishAsync(String topic, int partition, String key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
     }
 
     public void flush() {
@@ -286,6 +324,7 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("auto.create.topics.enable", "true");
         props.put("message.max.bytes", "2097152"); // the kit sends a 1 MiB payload; Kafka's default limit is just 1 MiB
+        props.putAll(brokerOverrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
 
         new Formatter()
