@@ -123,6 +123,8 @@ public final class KafkaSource implements BrokerSource {
     private final AtomicLong revocations = new AtomicLong();
     /** Records whose dead-letter copy keeps failing, by {@code topic[partition]@offset}: they turn health red. */
     private final Map<String, StuckCopy> stuckCopies = new ConcurrentHashMap<>();
+    /** Poll thread only: fetching of partitions with waiting retries is paused because too many wait. */
+    private boolean retriesFull;
 
     private volatile boolean paused;
     private volatile boolean closing;
@@ -352,13 +354,53 @@ public final class KafkaSource implements BrokerSource {
             if (!assigned.isEmpty() && !consumer.paused().containsAll(assigned)) {
                 consumer.pause(assigned);
             }
-        } else if (!consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
+            return;
         }
+        Set<TopicPartition> hold = partitionsHeldForRetries();
+        Set<TopicPartition> toResume = new HashSet<>(consumer.paused());
+        toResume.removeAll(hold);
+        if (!toResume.isEmpty()) {
+            consumer.resume(toResume);
+        }
+        hold.removeAll(consumer.paused());
+        if (!hold.isEmpty()) {
+            consumer.pause(hold);
+        }
+    }
+
+    /**
+     * Retries are kept in memory, outside the pipeline's max-in-flight: a failure that lasts would
+     * otherwise let them grow with every record fetched. From {@code retry.max-waiting} waiting
+     * records until half of them have gone back to the pipeline, the partitions that have some
+     * waiting fetch nothing new (records of a partition are ordered, its commit waits for them
+     * anyway); the other partitions go on.
+     */
+    private Set<TopicPartition> partitionsHeldForRetries() {
+        int waiting = retries.size();
+        int max = config.retryMaxWaiting();
+        if (!retriesFull && waiting >= max) {
+            retriesFull = true;
+            LOG.warn("Kafka source {}: {} records wait for a retry (retry.max-waiting={}); partitions holding them fetch "
+                    + "nothing new until half of them have been delivered again", name, waiting, max);
+        } else if (retriesFull && waiting <= max / 2) {
+            retriesFull = false;
+            LOG.info("Kafka source {}: {} records wait for a retry; fetching resumed", name, waiting);
+        }
+        Set<TopicPartition> hold = new HashSet<>();
+        if (retriesFull) {
+            Set<TopicPartition> assigned = consumer.assignment();
+            for (PartitionState p : partitions.values()) {
+                if (p.hasRetriesWaiting() && assigned.contains(p.partition())) {
+                    hold.add(p.partition());
+                }
+            }
+        }
+        return hold;
     }
 
     /** Puts {@code next} in the retry queue; any thread. */
     private void waitForRetry(Delivery next) {
+        next.partition().retryQueued();
         retries.add(next);
     }
 
@@ -370,6 +412,7 @@ public final class KafkaSource implements BrokerSource {
                 break;
             }
             retries.remove(due);
+            due.partition().retryDequeued();
             handOver(due);
         }
         Delivery next;
