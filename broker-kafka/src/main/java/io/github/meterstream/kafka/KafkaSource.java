@@ -21,6 +21,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -29,7 +30,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -45,6 +45,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -115,10 +116,15 @@ public final class KafkaSource implements BrokerSource {
     private final String name;
     private final KafkaSourceConfig config;
     private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
-    private final ArrayDeque<Delivery> held = new ArrayDeque<>();
+    /** Touched by the poll thread only; a concurrent deque so that {@link #heldRecords()} may read its size. */
+    private final LinkedBlockingDeque<Delivery> held = new LinkedBlockingDeque<>();
     private final PriorityBlockingQueue<Delivery> retries = new PriorityBlockingQueue<>();
     private final CountDownLatch closeSignal = new CountDownLatch(1);
     private final AtomicLong revocations = new AtomicLong();
+    /** Records whose dead-letter copy keeps failing, by {@code topic[partition]@offset}: they turn health red. */
+    private final Map<String, StuckCopy> stuckCopies = new ConcurrentHashMap<>();
+    /** Poll thread only: fetching of partitions with waiting retries is paused because too many wait. */
+    private boolean retriesFull;
 
     private volatile boolean paused;
     private volatile boolean closing;
@@ -154,6 +160,15 @@ public final class KafkaSource implements BrokerSource {
     /** Partitions this member has had revoked or lost since it started; a rebalance storm shows here. */
     public long revocations() {
         return revocations.get();
+    }
+
+    /**
+     * Records this source holds in memory that the pipeline does not count as in flight: fetched
+     * while paused and not handed over yet, or waiting for a retry. A number that keeps growing
+     * means memory that keeps growing.
+     */
+    public int heldRecords() {
+        return held.size() + retries.size();
     }
 
     @Override
@@ -200,11 +215,29 @@ public final class KafkaSource implements BrokerSource {
                     + rootMessage(e), e);
         }
         deadLetters = new DeadLetterPublisher(ClientProperties.forProducer(config.clientProperties()),
-                config.bootstrapServers(), clientId + "-dlq");
+                config.bootstrapServers(), clientId + "-dlq", largestReceivableRecord(consumerProperties),
+                config.deadLetterMaxHeaderBytes());
         health = SourceHealth.of(SourceHealth.State.CONNECTING, "joining group " + config.groupId(), Instant.now());
         pollThread = new Thread(this::pollLoop, "meterstream-kafka-" + name);
         pollThread.setDaemon(true);
         pollThread.start();
+    }
+
+    /**
+     * The largest record this consumer may be handed, as far as its settings say: Kafka returns a
+     * batch larger than {@code max.partition.fetch.bytes} when it is the first of the fetch, so the
+     * bound is the larger of that and {@code fetch.max.bytes} (50 MiB by default). Every such
+     * record must be copyable to the dead-letter topic, oversized ones first of all.
+     */
+    private static long largestReceivableRecord(Properties consumerProperties) {
+        return Math.max(sizeSetting(consumerProperties, ConsumerConfig.FETCH_MAX_BYTES_CONFIG, ConsumerConfig.DEFAULT_FETCH_MAX_BYTES),
+                sizeSetting(consumerProperties, ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        ConsumerConfig.DEFAULT_MAX_PARTITION_FETCH_BYTES));
+    }
+
+    private static long sizeSetting(Properties properties, String name, int defaultValue) {
+        Object v = properties.get(name);
+        return v == null ? defaultValue : Long.parseLong(v.toString().trim());
     }
 
     @Override
@@ -217,11 +250,42 @@ public final class KafkaSource implements BrokerSource {
         paused = false;
     }
 
+    /**
+     * A source whose dead-letter copies keep failing is connected but does not get rid of what it
+     * must: it reports {@code DISCONNECTED}, naming the record and the cause, until the copy is
+     * confirmed (or the partition goes to another member).
+     */
     @Override
     public SourceHealth health() {
         SourceHealth h = health;
+        if (h.state() == SourceHealth.State.CONNECTED && !stuckCopies.isEmpty()) {
+            StuckCopy oldest = null;
+            for (StuckCopy c : stuckCopies.values()) {
+                if (oldest == null || c.since.isBefore(oldest.since)) {
+                    oldest = c;
+                }
+            }
+            if (oldest != null) {
+                int others = stuckCopies.size() - 1;
+                return SourceHealth.of(SourceHealth.State.DISCONNECTED, oldest.detail
+                        + (others > 0 ? " (and " + others + " more record(s) whose dead-letter copy fails)" : ""), oldest.since);
+            }
+        }
         Long l = lag;
         return h.state() == SourceHealth.State.CONNECTED && l != null ? h.withLag(l) : h;
+    }
+
+    /** A record whose dead-letter copy failed repeatedly, or in a way retrying cannot fix. */
+    private static final class StuckCopy {
+        final TopicPartition partition;
+        final String detail;
+        final Instant since;
+
+        StuckCopy(TopicPartition partition, String detail, Instant since) {
+            this.partition = partition;
+            this.detail = detail;
+            this.since = since;
+        }
     }
 
     // ---- the poll thread ----------------------------------------------------------------------
@@ -290,9 +354,54 @@ public final class KafkaSource implements BrokerSource {
             if (!assigned.isEmpty() && !consumer.paused().containsAll(assigned)) {
                 consumer.pause(assigned);
             }
-        } else if (!consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
+            return;
         }
+        Set<TopicPartition> hold = partitionsHeldForRetries();
+        Set<TopicPartition> toResume = new HashSet<>(consumer.paused());
+        toResume.removeAll(hold);
+        if (!toResume.isEmpty()) {
+            consumer.resume(toResume);
+        }
+        hold.removeAll(consumer.paused());
+        if (!hold.isEmpty()) {
+            consumer.pause(hold);
+        }
+    }
+
+    /**
+     * Retries are kept in memory, outside the pipeline's max-in-flight: a failure that lasts would
+     * otherwise let them grow with every record fetched. From {@code retry.max-waiting} waiting
+     * records until half of them have gone back to the pipeline, the partitions that have some
+     * waiting fetch nothing new (records of a partition are ordered, its commit waits for them
+     * anyway); the other partitions go on.
+     */
+    private Set<TopicPartition> partitionsHeldForRetries() {
+        int waiting = retries.size();
+        int max = config.retryMaxWaiting();
+        if (!retriesFull && waiting >= max) {
+            retriesFull = true;
+            LOG.warn("Kafka source {}: {} records wait for a retry (retry.max-waiting={}); partitions holding them fetch "
+                    + "nothing new until half of them have been delivered again", name, waiting, max);
+        } else if (retriesFull && waiting <= max / 2) {
+            retriesFull = false;
+            LOG.info("Kafka source {}: {} records wait for a retry; fetching resumed", name, waiting);
+        }
+        Set<TopicPartition> hold = new HashSet<>();
+        if (retriesFull) {
+            Set<TopicPartition> assigned = consumer.assignment();
+            for (PartitionState p : partitions.values()) {
+                if (p.hasRetriesWaiting() && assigned.contains(p.partition())) {
+                    hold.add(p.partition());
+                }
+            }
+        }
+        return hold;
+    }
+
+    /** Puts {@code next} in the retry queue; any thread. */
+    private void waitForRetry(Delivery next) {
+        next.partition().retryQueued();
+        retries.add(next);
     }
 
     private void deliverReady() {
@@ -303,6 +412,7 @@ public final class KafkaSource implements BrokerSource {
                 break;
             }
             retries.remove(due);
+            due.partition().retryDequeued();
             handOver(due);
         }
         Delivery next;
@@ -329,7 +439,7 @@ public final class KafkaSource implements BrokerSource {
             LOG.error("Kafka source {}: the sink refused {}; delivering it again in {}", name, message.coordinates(),
                     config.settlementFailureRetry(), e);
             if (d.partition().backToWaiting(d)) {
-                retries.add(d.retry(config.settlementFailureRetry().toNanos()));
+                waitForRetry(d.retry(config.settlementFailureRetry().toNanos()));
             }
         }
     }
@@ -516,6 +626,7 @@ public final class KafkaSource implements BrokerSource {
         partitions.clear();
         held.clear();
         retries.clear();
+        stuckCopies.clear();
     }
 
     private void connected(String detail) {
@@ -602,6 +713,8 @@ public final class KafkaSource implements BrokerSource {
             Set<TopicPartition> set = new HashSet<>(tps);
             held.removeIf(d -> set.contains(d.partition().partition()));
             retries.removeIf(d -> set.contains(d.partition().partition()));
+            // the new owner deals with those records now, and reports its own trouble
+            stuckCopies.values().removeIf(c -> set.contains(c.partition));
             List<PartitionState> states = new ArrayList<>();
             for (TopicPartition tp : tps) {
                 PartitionState p = partitions.get(tp);
@@ -617,12 +730,15 @@ public final class KafkaSource implements BrokerSource {
 
     private CompletionStage<Void> settle(Delivery d, InboundMessage message, Settlement s) {
         PartitionState p = d.partition();
+        if (s.kind() != Settlement.Kind.DEAD_LETTER && !stuckCopies.isEmpty()) {
+            stuckCopies.remove(d.where()); // settled another way now: its failed copy no longer matters
+        }
         switch (s.kind()) {
             case RETRY:
                 if (!p.backToWaiting(d)) {
                     return notOwned(message);
                 }
-                retries.add(d.retry(s.delay().toNanos()));
+                waitForRetry(d.retry(s.delay().toNanos()));
                 LOG.debug("Kafka source {}: {} retried in {}", name, message.coordinates(), s.delay());
                 return CompletableFuture.completedFuture(null);
             case DEAD_LETTER:
@@ -645,13 +761,12 @@ public final class KafkaSource implements BrokerSource {
         deadLetters.publish(d.record(), topic, s.envelope().toHeaders(config.deadLetterMaxHeaderBytes()))
                 .whenComplete((metadata, error) -> {
                     if (error != null) {
-                        LOG.warn("Kafka source {}: dead-letter copy of {} to {} failed, delivering it again in {}: {}",
-                                name, message.coordinates(), topic, config.settlementFailureRetry(), error.toString());
-                        if (d.partition().backToWaiting(d)) {
-                            retries.add(d.retry(config.settlementFailureRetry().toNanos()));
-                        }
+                        copyFailed(d, topic, error);
                         done.completeExceptionally(error);
                     } else if (d.partition().settled(d)) {
+                        if (stuckCopies.remove(d.where()) != null) {
+                            LOG.info("Kafka source {}: dead-letter copy of {} finally confirmed", name, d.where());
+                        }
                         LOG.info("Kafka source {}: dead-lettered {} to {}[{}]@{}: {}", name, message.coordinates(),
                                 metadata.topic(), metadata.partition(), metadata.offset(), s.envelope().reasonCode());
                         done.complete(null);
@@ -662,6 +777,52 @@ public final class KafkaSource implements BrokerSource {
                     }
                 });
         return done;
+    }
+
+    /** Failed copies in a row after which a retriable error too turns health red. */
+    private static final int STUCK_AFTER_FAILURES = 3;
+
+    /**
+     * The record goes back to waiting and is delivered again (with the next attempt number), after
+     * {@code settlement-failure.retry-after} doubled for each failure in a row, up to
+     * {@code settlement-failure.max-retry-after}: a copy the broker refuses for good (a record too
+     * large for the topic, no permission) is then retried rarely, not every second forever, and
+     * health says which record and why.
+     */
+    private void copyFailed(Delivery d, String topic, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+        int failures = d.settlementFailures() + 1;
+        Duration delay = settlementRetryDelay(failures);
+        // retrying cannot fix what is not a RetriableException (Kafka's own split of its errors)
+        boolean permanent = cause instanceof KafkaException && !(cause instanceof RetriableException);
+        String detail = "dead-letter copy of " + d.where() + " to " + topic + " failed " + failures + " time(s) in a row"
+                + (permanent ? " and the broker will not take it as it is" : "") + ": " + cause.getClass().getSimpleName()
+                + ": " + cause.getMessage() + "; next try in " + delay;
+        if (permanent || failures >= STUCK_AFTER_FAILURES) {
+            StuckCopy before = stuckCopies.get(d.where());
+            stuckCopies.put(d.where(), new StuckCopy(d.partition().partition(), detail,
+                    before == null ? Instant.now() : before.since));
+            if (before == null) {
+                LOG.error("Kafka source {}: {}; the partition's commit waits for it (health: DISCONNECTED until it is copied)",
+                        name, detail);
+            } else {
+                LOG.warn("Kafka source {}: {}", name, detail);
+            }
+        } else {
+            LOG.warn("Kafka source {}: {}", name, detail);
+        }
+        if (d.partition().backToWaiting(d)) {
+            waitForRetry(d.afterSettlementFailure(delay.toNanos()));
+        }
+    }
+
+    private Duration settlementRetryDelay(int failuresInARow) {
+        Duration max = config.settlementFailureMaxRetry();
+        Duration delay = config.settlementFailureRetry();
+        for (int i = 1; i < failuresInARow && delay.compareTo(max) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        return delay.compareTo(max) > 0 ? max : delay;
     }
 
     private CompletionStage<Void> notOwned(InboundMessage message) {

@@ -35,6 +35,8 @@ public final class KafkaSourceConfig {
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
     public static final Duration DEFAULT_REVOKE_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RETRY_AFTER_SETTLEMENT_FAILURE = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_MAX_RETRY_AFTER_SETTLEMENT_FAILURE = Duration.ofMinutes(5);
+    public static final int DEFAULT_RETRY_MAX_WAITING = 1000;
 
     public static final ConfigKey<String> BOOTSTRAP_SERVERS = ConfigKey.string("bootstrap-servers", null,
             "Kafka brokers to contact first, host:port[,host:port...].").required();
@@ -63,13 +65,22 @@ public final class KafkaSourceConfig {
             .rule(positive(), "must be longer than zero");
     public static final ConfigKey<Duration> SETTLEMENT_FAILURE_RETRY = ConfigKey.duration("settlement-failure.retry-after",
             DEFAULT_RETRY_AFTER_SETTLEMENT_FAILURE,
-            "A message whose dead-letter publish failed (or that the sink refused) is delivered again after this delay.")
+            "A message whose dead-letter publish failed (or that the sink refused) is delivered again after this delay, "
+                    + "doubled after each further failure in a row.")
             .rule(positive(), "must be longer than zero");
+    public static final ConfigKey<Duration> SETTLEMENT_FAILURE_MAX_RETRY = ConfigKey.duration("settlement-failure.max-retry-after",
+            DEFAULT_MAX_RETRY_AFTER_SETTLEMENT_FAILURE,
+            "Longest delay before delivering again a message whose dead-letter publish keeps failing.")
+            .rule(positive(), "must be longer than zero");
+    public static final ConfigKey<Integer> RETRY_MAX_WAITING = ConfigKey.integer("retry.max-waiting", DEFAULT_RETRY_MAX_WAITING,
+            "Records waiting in memory for a retry (handed back by the pipeline, or after a failed dead-letter publish). "
+                    + "At this many, partitions with records waiting stop fetching until half of them are delivered again.")
+            .rule(atLeast(1), "must be at least 1");
 
     /** Every key of this config, in documentation order. */
     public static final List<ConfigKey<?>> KEYS = List.of(BOOTSTRAP_SERVERS, TOPICS, GROUP_ID, DEAD_LETTER_TOPIC,
             DEAD_LETTER_SUFFIX, DEAD_LETTER_MAX_HEADER_BYTES, COMMIT_INTERVAL, POLL_TIMEOUT, REVOKE_TIMEOUT,
-            SETTLEMENT_FAILURE_RETRY);
+            SETTLEMENT_FAILURE_RETRY, SETTLEMENT_FAILURE_MAX_RETRY, RETRY_MAX_WAITING);
 
     private final String bootstrapServers;
     private final List<String> topics;
@@ -81,6 +92,8 @@ public final class KafkaSourceConfig {
     private final Duration pollTimeout;
     private final Duration revokeTimeout;
     private final Duration settlementFailureRetry;
+    private final Duration settlementFailureMaxRetry;
+    private final int retryMaxWaiting;
     private final Map<String, String> clientProperties;
 
     private KafkaSourceConfig(ConfigValues values) {
@@ -94,6 +107,13 @@ public final class KafkaSourceConfig {
         this.pollTimeout = values.get(POLL_TIMEOUT);
         this.revokeTimeout = values.get(REVOKE_TIMEOUT);
         this.settlementFailureRetry = values.get(SETTLEMENT_FAILURE_RETRY);
+        this.settlementFailureMaxRetry = values.get(SETTLEMENT_FAILURE_MAX_RETRY);
+        this.retryMaxWaiting = values.get(RETRY_MAX_WAITING);
+        if (settlementFailureMaxRetry.compareTo(settlementFailureRetry) < 0) {
+            throw new ConfigException(values.prefix() + SETTLEMENT_FAILURE_MAX_RETRY.name(),
+                    "must not be shorter than " + SETTLEMENT_FAILURE_RETRY.name() + " (" + settlementFailureRetry + "), was "
+                            + settlementFailureMaxRetry);
+        }
         Map<String, String> client = new TreeMap<>(values.section(CLIENT_SECTION).asMap());
         String enableAutoCommit = client.get("enable.auto.commit");
         if (enableAutoCommit != null && !enableAutoCommit.trim().equalsIgnoreCase("false")) {
@@ -165,6 +185,14 @@ public final class KafkaSourceConfig {
         return settlementFailureRetry;
     }
 
+    public Duration settlementFailureMaxRetry() {
+        return settlementFailureMaxRetry;
+    }
+
+    public int retryMaxWaiting() {
+        return retryMaxWaiting;
+    }
+
     /** The {@code kafka.*} entries with the prefix removed, as given (secrets included: never log this map). */
     public Map<String, String> clientProperties() {
         return clientProperties;
@@ -186,6 +214,8 @@ public final class KafkaSourceConfig {
                 + ", dead-letter.topic=" + (deadLetterTopic == null ? "<topic>" + deadLetterSuffix : deadLetterTopic)
                 + ", dead-letter.max-header-bytes=" + deadLetterMaxHeaderBytes + ", commit-interval=" + commitInterval
                 + ", poll-timeout=" + pollTimeout + ", revoke-timeout=" + revokeTimeout
-                + ", settlement-failure.retry-after=" + settlementFailureRetry + ", kafka=" + safe + '}';
+                + ", settlement-failure.retry-after=" + settlementFailureRetry
+                + ", settlement-failure.max-retry-after=" + settlementFailureMaxRetry + ", retry.max-waiting=" + retryMaxWaiting
+                + ", kafka=" + safe + '}';
     }
 }

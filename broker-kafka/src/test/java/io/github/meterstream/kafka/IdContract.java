@@ -6,12 +6,17 @@ import io.github.meterstream.core.idempotency.IdempotencyKey;
 
 import java.util.Optional;
 
-/** Test messages {@code key:id}: ordered by key, deduplicated by id. */
+/** Test messages {@code key:id}: ordered by key, deduplicated by id; anything else fails to decode. */
 final class IdContract implements MessageContract<String[]> {
 
     @Override
     public String[] decode(InboundMessage message) {
-        return message.payloadAsString().split(":", 2);
+        String[] parts = message.payloadAsString().split(":", 2);
+        if (parts.length != 2) {
+            // what a real contract does with bad JSON: the pipeline dead-letters it as MALFORMED_PAYLOAD
+            throw new IllegalArgumentException("not key:id (test)");
+        }
+        return parts;
     }
 
     @Override

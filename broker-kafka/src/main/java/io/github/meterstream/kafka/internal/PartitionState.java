@@ -24,6 +24,7 @@ public final class PartitionState {
     private long nextOffset = -1L;
     private long committed = -1L;
     private boolean owned = true;
+    private int waitingRetries;
 
     public PartitionState(TopicPartition partition) {
         this.partition = partition;
@@ -70,6 +71,21 @@ public final class PartitionState {
         inFlight.remove(d.offset());
         notifyAll();
         return true;
+    }
+
+    /** A record of this partition was put in the source's retry queue. */
+    public synchronized void retryQueued() {
+        waitingRetries++;
+    }
+
+    /** A record of this partition left the retry queue to be delivered again. */
+    public synchronized void retryDequeued() {
+        waitingRetries = Math.max(0, waitingRetries - 1);
+    }
+
+    /** True while records of this partition wait in the source's retry queue. */
+    public synchronized boolean hasRetriesWaiting() {
+        return waitingRetries > 0;
     }
 
     /** True while {@code d} is the delivery of its offset that the source waits for. */
