@@ -328,16 +328,31 @@ public final class KillbillLookups {
 
     private int loadReadMax(UUID tenantId) {
         int global = config.killbillReadMaxRawUsagePreviousPeriod() == null ? 2 : config.killbillReadMaxRawUsagePreviousPeriod();
+        List<String> values;
         try {
-            List<String> values = killbill.getTenantUserApi().getTenantValuesForKey(PER_TENANT_CONFIG,
+            values = killbill.getTenantUserApi().getTenantValuesForKey(PER_TENANT_CONFIG,
                     new MeterstreamCallContext(tenantId, clock.instant(), null));
-            if (values == null || values.isEmpty()) {
-                return global;
+        } catch (TenantApiException | RuntimeException e) {
+            // Nothing is cached from a failed read: a fallback remembered for the cache TTL would give
+            // wrong LATE_USAGE verdicts after a database blip. The message waits and is retried.
+            if (e instanceof RuntimeException && !FailureClassifier.isTransient(e)) {
+                // not a database or connection problem: left unclassified for the pipeline's bounded retries
+                throw rethrowClassified((RuntimeException) e, "reading the per-tenant configuration", tenantId.toString(), null);
             }
+            throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not read tenant " + tenantId + "'s "
+                    + MeterstreamConfigProperties.KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD + " (per-tenant configuration): "
+                    + FailureClassifier.describe(e), tenantId.toString(), null, e);
+        }
+        if (values == null || values.isEmpty()) {
+            return global;
+        }
+        try {
             JsonNode node = JSON.readTree(values.get(0)).get(MeterstreamConfigProperties.KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD);
             return node == null ? global : Integer.parseInt(node.asText().trim());
-        } catch (Exception e) {
-            LOG.warn("Could not read tenant {}'s {} ({}); using {}", tenantId,
+        } catch (java.io.IOException | NumberFormatException e) {
+            // Kill Bill itself validated the per-tenant config when it was uploaded; an unreadable value
+            // is not something a retry fixes, so the global value applies (as Kill Bill would do).
+            LOG.warn("Tenant {}'s per-tenant configuration has no readable {} ({}); using {}", tenantId,
                     MeterstreamConfigProperties.KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD, e.toString(), global);
             return global;
         }

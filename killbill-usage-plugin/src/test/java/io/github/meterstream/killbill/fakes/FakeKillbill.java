@@ -91,6 +91,9 @@ public final class FakeKillbill implements OSGIKillbill {
     public final FakeUsageUserApi usage = new FakeUsageUserApi(this);
     public final AtomicInteger logins = new AtomicInteger();
     public final AtomicInteger subscriptionLookups = new AtomicInteger();
+    /** Failures the next {@code getTenantValuesForKey} calls throw, one per call (a database that is down). */
+    public final java.util.Queue<java.util.function.Supplier<RuntimeException>> tenantValuesFailNext =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public UUID tenant(String apiKey) {
         UUID id = UUID.randomUUID();
@@ -145,6 +148,10 @@ public final class FakeKillbill implements OSGIKillbill {
                     throw new TenantApiException(ErrorCode.TENANT_DOES_NOT_EXIST_FOR_API_KEY, a[0]);
                 },
                 "getTenantValuesForKey", (Fake.Answer) a -> {
+                    java.util.function.Supplier<RuntimeException> failure = tenantValuesFailNext.poll();
+                    if (failure != null) {
+                        throw failure.get();
+                    }
                     String v = tenantValues.get(((TenantContext) a[1]).getTenantId() + "/" + a[0]);
                     return v == null ? List.of() : List.of(v);
                 });

@@ -313,6 +313,23 @@ class UsageRecorderTest {
         }
 
         @Test
+        @DisplayName("a database error reading the tenant's readMaxRawUsagePreviousPeriod is transient and the fallback is not remembered")
+        void readMaxLookupFailureIsTransient() {
+            sub.chargedThrough = LocalDate.parse("2025-06-01");
+            kb.tenantValue(tenant, "PER_TENANT_CONFIG", "{\"org.killbill.invoice.readMaxRawUsagePreviousPeriod\":\"5\"}");
+            kb.tenantValuesFailNext.add(() -> new RuntimeException("DBI", new SQLTransientConnectionException("connection refused")));
+            // dated 2025-01-02: inside the tenant's 5 periods, outside the global default of 2
+            TestRequest january = usage("api-calls", "2025-01-02T00:00:00Z", "1");
+
+            assertThatThrownBy(() -> record(january)).isInstanceOf(TransientFailure.class);
+            assertThat(kb.usage.rows).isEmpty();
+
+            // the database is back: the retry sees the tenant's own setting, not a cached default of 2
+            assertThat(record(january).outcome()).isEqualTo(MessageHandler.Outcome.PROCESSED);
+            assertThat(kb.usage.rows).hasSize(1);
+        }
+
+        @Test
         @DisplayName("Kill Bill's global readMaxRawUsagePreviousPeriod applies when the tenant sets none")
         void globalReadMax() {
             props.setProperty("org.killbill.invoice.readMaxRawUsagePreviousPeriod", "0");
