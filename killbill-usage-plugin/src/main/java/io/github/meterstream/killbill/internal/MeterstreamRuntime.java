@@ -247,6 +247,14 @@ public final class MeterstreamRuntime<T> {
         } else {
             out.put("tenant", tenantId);
         }
+        // tenants whose configuration cannot be used: their usage waits (retried) until it is fixed
+        Map<String, String> held = new java.util.TreeMap<>();
+        recorder.heldTenants().forEach((t, reason) -> {
+            if (tenantId == null || t.toString().equalsIgnoreCase(tenantId)) {
+                held.put(t.toString(), reason);
+            }
+        });
+        out.put("heldTenants", held);
         Map<String, Object> sources = new LinkedHashMap<>();
         List<Running> snapshot;
         synchronized (this) {

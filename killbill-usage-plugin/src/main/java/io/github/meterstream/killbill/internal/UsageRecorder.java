@@ -123,6 +123,11 @@ public final class UsageRecorder {
         }
     }
 
+    /** Tenants whose usage is held because their rules cannot be used, with the reason. */
+    public java.util.Map<UUID, String> heldTenants() {
+        return rules.heldTenants();
+    }
+
     /** The outcome of one message and the tenant it resolved to. */
     public static final class RecordResult {
         private final UUID tenantId;

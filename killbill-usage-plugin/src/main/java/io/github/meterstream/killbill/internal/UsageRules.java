@@ -1,6 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import org.slf4j.Logger;
@@ -13,6 +14,7 @@ import java.time.LocalDate;
 import java.time.Period;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -60,6 +62,9 @@ public final class UsageRules {
         }
     }
 
+    /** Reason code of the transient failure of a tenant whose rules cannot be used. */
+    public static final String TENANT_RULES_UNUSABLE = "TENANT_RULES_UNUSABLE";
+
     private final KillbillLookups lookups;
     private final TenantRulesSource tenantRules;
     private final Clock clock;
@@ -85,6 +90,12 @@ public final class UsageRules {
                     + "; publish it to the source bound to that tenant", tenant, trackingId, null);
         }
         MeterstreamTenantRules rules = tenantRules.rulesFor(tenantId);
+        if (rules.holdReason() != null) {
+            // Transient on purpose: the usage waits in the broker until the tenant's configuration is
+            // fixed, instead of being recorded under rules the tenant did not choose or dead-lettered.
+            throw new TransientFailure(TENANT_RULES_UNUSABLE, "usage of tenant " + tenant + " is held: " + rules.holdReason(),
+                    tenant, trackingId, null);
+        }
         if (!rules.allowsSource(source)) {
             throw new PermanentFailure(MeterstreamReasonCodes.SOURCE_NOT_ALLOWED, "tenant " + tenant + " accepts usage only from sources "
                     + rules.sources() + " (its plugin configuration 'sources'), not from " + source, tenant, trackingId, null);
@@ -148,6 +159,11 @@ public final class UsageRules {
             }
         }
         return new Verdict(tenantId, sub, late);
+    }
+
+    /** Tenants whose usage is held because their rules cannot be used, with the reason. */
+    Map<UUID, String> heldTenants() {
+        return tenantRules.problems();
     }
 
     static boolean containsIgnoreCase(List<String> values, String value) {

@@ -92,7 +92,7 @@ public final class FakeKillbill implements OSGIKillbill {
     public final AtomicInteger logins = new AtomicInteger();
     public final AtomicInteger subscriptionLookups = new AtomicInteger();
     /** Failures the next {@code getTenantValuesForKey} calls throw, one per call (a database that is down). */
-    public final java.util.Queue<java.util.function.Supplier<RuntimeException>> tenantValuesFailNext =
+    public final java.util.Queue<java.util.function.Supplier<Exception>> tenantValuesFailNext =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public UUID tenant(String apiKey) {
@@ -148,7 +148,7 @@ public final class FakeKillbill implements OSGIKillbill {
                     throw new TenantApiException(ErrorCode.TENANT_DOES_NOT_EXIST_FOR_API_KEY, a[0]);
                 },
                 "getTenantValuesForKey", (Fake.Answer) a -> {
-                    java.util.function.Supplier<RuntimeException> failure = tenantValuesFailNext.poll();
+                    java.util.function.Supplier<Exception> failure = tenantValuesFailNext.poll();
                     if (failure != null) {
                         throw failure.get();
                     }

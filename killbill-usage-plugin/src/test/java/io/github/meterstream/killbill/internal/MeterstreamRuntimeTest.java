@@ -95,10 +95,15 @@ class MeterstreamRuntimeTest {
     }
 
     MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, io.github.meterstream.core.BrokerSourceFactory... extra) {
+        return start(p, store, t -> MeterstreamTenantRules.defaults(), extra);
+    }
+
+    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, TenantRulesSource tenantRules,
+                                           io.github.meterstream.core.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
         MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, Clock.systemUTC(),
-                t -> MeterstreamTenantRules.defaults(), factories, store,
+                tenantRules, factories, store,
                 name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
         runtimes.add(r);
         r.start();
@@ -331,6 +336,33 @@ class MeterstreamRuntimeTest {
         assertThat(myUsage.get("counts").toString()).contains("recorded=3"); // by id and by api key
         assertThat(myUsage).doesNotContainKeys("lastError", "tenants");
         assertThat(mine.toString()).doesNotContain(otherTenant.toString());
+    }
+
+    @Test
+    @DisplayName("a tenant whose configuration cannot be used is held and listed in the status; other tenants go on")
+    void heldTenantInStatus() {
+        String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
+        TenantRulesSource rules = new TenantRulesSource() {
+            @Override
+            public MeterstreamTenantRules rulesFor(UUID t) {
+                return t.equals(tenant) ? MeterstreamTenantRules.held(reason) : MeterstreamTenantRules.defaults();
+            }
+
+            @Override
+            public Map<UUID, String> problems() {
+                return Map.of(tenant, reason);
+            }
+        };
+        MeterstreamRuntime<UsageMessage> r = start(config("sources.usage.pipeline.circuit.failure-threshold", "1000"),
+                new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(tenant, sub.id, "trk-held", "api-calls"));
+        broker.publish("usage", message(otherTenant, otherSub.id, "trk-other", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-other").size() == 1 && counts(r).get("retried") >= 2);
+        assertThat(kb.usage.rows("trk-held")).isEmpty();
+        assertThat(counts(r).get("deadLettered")).isZero();
+        assertThat(r.status(null).get("heldTenants").toString()).contains(tenant.toString()).contains("late-usage-policy");
+        assertThat(r.status(otherTenant.toString()).get("heldTenants").toString()).doesNotContain(tenant.toString());
     }
 
     @SuppressWarnings("unchecked")

@@ -313,6 +313,16 @@ class UsageRecorderTest {
         }
 
         @Test
+        @DisplayName("a tenant whose rules cannot be used is held (retried later), not recorded under the global rules")
+        void heldTenant() {
+            rules.put(tenant, MeterstreamTenantRules.held("its plugin configuration is invalid: sources: bad"));
+            assertThatThrownBy(() -> record(usage("api-calls", "2025-06-14T10:00:00Z", "1")))
+                    .isInstanceOf(TransientFailure.class)
+                    .hasMessageContaining("invalid").hasMessageContaining(tenant.toString());
+            assertThat(kb.usage.rows).isEmpty();
+        }
+
+        @Test
         @DisplayName("a database error reading the tenant's readMaxRawUsagePreviousPeriod is transient and the fallback is not remembered")
         void readMaxLookupFailureIsTransient() {
             sub.chargedThrough = LocalDate.parse("2025-06-01");
