@@ -105,6 +105,12 @@ public final class KillbillLookups {
         return id == null ? null : id.toString();
     }
 
+    /** {@code tenantId} (lower case) if Kill Bill resolved it already, else null; never calls Kill Bill. */
+    public String cachedTenantId(String tenantId) {
+        UUID id = tenantId == null ? null : tenants.peek("id:" + tenantId);
+        return id == null ? null : id.toString();
+    }
+
     private UUID loadTenant(boolean byId, String ref, String trackingId) {
         try {
             Tenant t;

@@ -136,12 +136,11 @@ public final class MeterstreamRuntime<T> {
         pipelineSection.requireOnlyKnownKeys(PipelineConfig.KEYS, List.of());
         PipelineConfig pipelineConfig = PipelineConfig.from(pipelineSection);
         BrokerSource source = factories.create(name, adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
-        // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id
-        SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> {
-            String key = ref.startsWith(API_KEY_LABEL) ? ref.substring(API_KEY_LABEL.length()) : null;
-            String id = key == null ? null : lookups.cachedTenantIdForApiKey(key);
-            return id == null ? ref : id;
-        });
+        // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id,
+        // and only for tenants Kill Bill resolved (the cache is read, Kill Bill is never called from here)
+        SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> ref.startsWith(API_KEY_LABEL)
+                ? lookups.cachedTenantIdForApiKey(ref.substring(API_KEY_LABEL.length())) : lookups.cachedTenantId(ref),
+                config.cacheTenants());
         MessageHandler<T> handler = (message, context) -> {
             UsageRecorder.RecordResult result = recorder.record(binding.view(message), name, tenants);
             if (result.late()) {
