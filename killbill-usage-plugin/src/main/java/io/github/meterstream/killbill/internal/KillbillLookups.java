@@ -161,6 +161,29 @@ public final class KillbillLookups {
         return subscriptions.get(tenantId + (byId ? "/id:" : "/key:") + ref, k -> loadSubscription(tenantId, byId, ref, r.trackingId()));
     }
 
+    /**
+     * The id of the subscription with {@code externalKey} in tenant {@code tenantId}, looked up once
+     * and cached; the usage contract's subscription resolver (deduplication under the id).
+     */
+    public String subscriptionIdOfExternalKey(String tenantId, String externalKey) {
+        UUID tenant;
+        try {
+            tenant = UUID.fromString(tenantId);
+        } catch (IllegalArgumentException e) {
+            throw new PermanentFailure(MeterstreamReasonCodes.UNKNOWN_TENANT, "tenantId '" + tenantId + "' is not a UUID",
+                    tenantId, null, null);
+        }
+        // the tenant first, so that an unknown tenant is reported as such, not as an unknown subscription
+        UUID known = tenants.get("id:" + tenantId, k -> loadTenant(true, tenantId, null));
+        return subscriptions.get(known + "/key:" + externalKey, k -> loadSubscription(tenant, false, externalKey, null)).id.toString();
+    }
+
+    /** The id of {@code externalKey}'s subscription if it was looked up already, else null; never calls Kill Bill. */
+    public String cachedSubscriptionIdOfExternalKey(String tenantId, String externalKey) {
+        ResolvedSubscription s = subscriptions.peek(tenantId + "/key:" + externalKey);
+        return s == null ? null : s.id.toString();
+    }
+
     private ResolvedSubscription loadSubscription(UUID tenantId, boolean byId, String ref, String trackingId) {
         MeterstreamCallContext context = new MeterstreamCallContext(tenantId, clock.instant(), null);
         try {

@@ -142,7 +142,7 @@ public final class MeterstreamRuntime<T> {
                 ? lookups.cachedTenantIdForApiKey(ref.substring(API_KEY_LABEL.length())) : lookups.cachedTenantId(ref),
                 config.cacheTenants());
         MessageHandler<T> handler = (message, context) -> {
-            UsageRecorder.RecordResult result = recorder.record(binding.view(message), name, tenants);
+            UsageRecorder.RecordResult result = recorder.record(binding.view(message), name, tenants, context);
             if (result.late()) {
                 monitor.lateAccepted(result.tenantId().toString());
             }

@@ -190,6 +190,25 @@ class MeterstreamRuntimeTest {
     }
 
     @Test
+    @DisplayName("one usage sent by subscription id and by external key at once reaches Kill Bill once")
+    void subscriptionIdAndExternalKeyAreOneMessage() {
+        // Kill Bill's own check would let both copies insert if both reached it at the same moment
+        kb.usage.raceWindow = new CyclicBarrier(2);
+        kb.usage.raceWindowMillis = 500;
+        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+
+        String byId = message(tenant, sub.id, "trk-both", "api-calls");
+        broker.publish("usage", byId);
+        broker.publish("usage", byId.replace("\"subscriptionId\":\"" + sub.id + "\"", "\"subscriptionExternalKey\":\"sub-1\""));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> broker.depth("usage") == 0 && counts(r).get("inFlight") == 0L
+                && counts(r).get("recorded") + counts(r).get("duplicates") == 2);
+        assertThat(kb.usage.rows("trk-both")).hasSize(1);
+        assertThat(kb.usage.calls).hasValue(1);
+        assertThat(counts(r)).containsEntry("recorded", 1L).containsEntry("duplicates", 1L).containsEntry("deadLettered", 0L);
+    }
+
+    @Test
     @DisplayName("without a shared store, two concurrent calls with one tracking id both pass Kill Bill's check (why the JDBC store is required)")
     void twoNodesWithoutSharedStore() {
         kb.usage.raceWindow = new CyclicBarrier(2);

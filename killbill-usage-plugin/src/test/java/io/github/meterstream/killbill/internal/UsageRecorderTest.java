@@ -1,6 +1,8 @@
 package io.github.meterstream.killbill.internal;
 
+import io.github.meterstream.core.MessageContext;
 import io.github.meterstream.core.MessageHandler;
+import io.github.meterstream.core.SourceCoordinates;
 import io.github.meterstream.core.PermanentFailure;
 import io.github.meterstream.core.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
@@ -87,8 +89,41 @@ class UsageRecorderTest {
         return TestRequest.forTenant(tenant).subscription(sub.id).usage(unit, date, amount);
     }
 
+    /** What the pipeline tells the handler: false when this message's idempotency claim was fresh. */
+    boolean earlierAttemptMayHaveWritten = true;
+
     UsageRecorder.RecordResult record(UsageRequest r) {
-        return recorder().record(r, SOURCE, List.of());
+        return record(r, List.of());
+    }
+
+    UsageRecorder.RecordResult record(UsageRequest r, List<String> allowedTenants) {
+        MessageContext delivery = new MessageContext() {
+            @Override
+            public SourceCoordinates coordinates() {
+                return SourceCoordinates.of(SOURCE, "usage", "1");
+            }
+
+            @Override
+            public int deliveryAttempt() {
+                return 1;
+            }
+
+            @Override
+            public int pipelineAttempt() {
+                return 1;
+            }
+
+            @Override
+            public Map<String, String> headers() {
+                return Map.of();
+            }
+
+            @Override
+            public boolean earlierAttemptMayHaveWritten() {
+                return earlierAttemptMayHaveWritten;
+            }
+        };
+        return recorder().record(r, SOURCE, allowedTenants, delivery);
     }
 
     static PermanentFailure permanent(Runnable r) {
@@ -191,7 +226,7 @@ class UsageRecorderTest {
         @Test
         @DisplayName("a source bound to other tenants rejects the message as TENANT_NOT_ALLOWED")
         void tenantNotAllowed() {
-            PermanentFailure f = permanent(() -> recorder().record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), SOURCE,
+            PermanentFailure f = permanent(() -> record(usage("api-calls", "2025-06-14T10:00:00Z", "1"),
                     List.of(otherTenant.toString())));
             assertThat(f.reasonCode()).isEqualTo("TENANT_NOT_ALLOWED");
             assertThat(f.getMessage()).contains("sources.usage.tenants");
@@ -201,7 +236,7 @@ class UsageRecorderTest {
         @Test
         @DisplayName("a source bound to the tenant accepts it (ids compared ignoring case)")
         void tenantAllowed() {
-            recorder().record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), SOURCE, List.of(tenant.toString().toUpperCase()));
+            record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), List.of(tenant.toString().toUpperCase()));
             assertThat(kb.usage.rows).hasSize(1);
         }
 
@@ -362,12 +397,24 @@ class UsageRecorderTest {
     class Answers {
 
         @Test
-        @DisplayName("code 50000 (tracking id already exists) means the usage is already there: ALREADY_PROCESSED")
-        void duplicate() {
+        @DisplayName("code 50000 after a claim taken over from an earlier attempt is that attempt's own write: ALREADY_PROCESSED")
+        void duplicateOfOwnEarlierAttempt() {
             record(usage("api-calls", "2025-06-14T10:00:00Z", "1"));
+            earlierAttemptMayHaveWritten = true;
             UsageRecorder.RecordResult again = record(usage("api-calls", "2025-06-14T10:00:00Z", "1"));
             assertThat(again.outcome()).isEqualTo(MessageHandler.Outcome.ALREADY_PROCESSED);
             assertThat(kb.usage.rows).hasSize(1);
+        }
+
+        @Test
+        @DisplayName("code 50000 after a fresh claim is someone else's usage under this tracking id: IDEMPOTENCY_CONFLICT, not a silent ack")
+        void trackingIdTakenBySomethingElse() {
+            record(usage("api-calls", "2025-06-14T10:00:00Z", "1").tracking("trk-reused"));
+            earlierAttemptMayHaveWritten = false; // no earlier claim of ours existed for this key
+            PermanentFailure f = permanent(() -> record(usage("api-calls", "2025-06-14T11:00:00Z", "7").tracking("trk-reused")));
+            assertThat(f.reasonCode()).isEqualTo("IDEMPOTENCY_CONFLICT");
+            assertThat(f.getMessage()).contains("trk-reused").contains(sub.id.toString()).contains("new trackingId");
+            assertThat(kb.usage.rows).singleElement().satisfies(row -> assertThat(row.amount).isEqualByComparingTo("1"));
         }
 
         @Test
