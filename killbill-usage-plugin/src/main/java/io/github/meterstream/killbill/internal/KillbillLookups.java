@@ -20,6 +20,8 @@ import org.killbill.billing.catalog.api.Usage;
 import org.killbill.billing.catalog.api.VersionedCatalog;
 import org.killbill.billing.entitlement.api.Subscription;
 import org.killbill.billing.entitlement.api.SubscriptionApiException;
+import org.killbill.billing.entitlement.api.SubscriptionEvent;
+import org.killbill.billing.entitlement.api.SubscriptionEventType;
 import org.killbill.billing.osgi.api.OSGIKillbill;
 import org.killbill.billing.tenant.api.Tenant;
 import org.killbill.billing.tenant.api.TenantApiException;
@@ -205,8 +207,10 @@ public final class KillbillLookups {
             }
             String plan = s.getLastActivePlan() == null ? null : s.getLastActivePlan().getName();
             org.joda.time.LocalDate ctd = s.getChargedThroughDate();
-            return new ResolvedSubscription(s.getId(), tenantId, plan, line.startOf(s), line.endOf(s),
-                    ctd == null ? null : LocalDate.of(ctd.getYear(), ctd.getMonthOfYear(), ctd.getDayOfMonth()));
+            Instant start = line.startOf(s);
+            return new ResolvedSubscription(s.getId(), tenantId, plan, start, line.endOf(s),
+                    ctd == null ? null : LocalDate.of(ctd.getYear(), ctd.getMonthOfYear(), ctd.getDayOfMonth()),
+                    planSpans(s, plan, start));
         } catch (SubscriptionApiException e) {
             if (FailureClassifier.isTransient(e)) {
                 throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not look up subscription: " + FailureClassifier.describe(e),
@@ -221,6 +225,34 @@ public final class KillbillLookups {
         }
     }
 
+    /**
+     * The plans of {@code s} over time, from its events: the creation (START_BILLING, else
+     * START_ENTITLEMENT) and each CHANGE, with their next plan. Kill Bill bills usage dated in a span
+     * under that span's plan, and picks the plan's catalog version from the span's start (its
+     * change-plan date). Without events: the last active plan from the start.
+     */
+    private List<ResolvedSubscription.PlanSpan> planSpans(Subscription s, String lastActivePlan, Instant start) {
+        List<SubscriptionEvent> events = s.getSubscriptionEvents();
+        List<ResolvedSubscription.PlanSpan> spans = new ArrayList<>();
+        if (events != null) {
+            boolean billingStart = events.stream().anyMatch(e -> e.getSubscriptionEventType() == SubscriptionEventType.START_BILLING);
+            List<SubscriptionEvent> sorted = new ArrayList<>(events);
+            sorted.sort(Comparator.comparing(e -> line.effectiveDateOf(e), Comparator.nullsFirst(Comparator.naturalOrder())));
+            for (SubscriptionEvent e : sorted) {
+                SubscriptionEventType type = e.getSubscriptionEventType();
+                boolean creation = type == (billingStart ? SubscriptionEventType.START_BILLING : SubscriptionEventType.START_ENTITLEMENT);
+                Instant at = line.effectiveDateOf(e);
+                if ((creation || type == SubscriptionEventType.CHANGE) && e.getNextPlan() != null && at != null) {
+                    spans.add(new ResolvedSubscription.PlanSpan(at, e.getNextPlan().getName()));
+                }
+            }
+        }
+        if (spans.isEmpty() && lastActivePlan != null) {
+            spans.add(new ResolvedSubscription.PlanSpan(start == null ? Instant.EPOCH : start, lastActivePlan));
+        }
+        return spans;
+    }
+
     static boolean isNotFound(Throwable e) {
         return e.getClass().getName().contains("ObjectDoesNotExist") || e instanceof IllegalStateException
                 && !FailureClassifier.isTransient(e);
@@ -232,7 +264,10 @@ public final class KillbillLookups {
                 + " and tenant", tenantId.toString(), trackingId, cause);
     }
 
-    /** The units of {@code planName} in every catalog version of the tenant that contains it. */
+    /**
+     * The units of {@code planName} in every catalog version of the tenant that contains it, with
+     * what Kill Bill needs to pick one of them per subscription and date.
+     */
     PlanUnits planUnits(UUID tenantId, String planName, String trackingId) {
         return plans.get(tenantId + "/" + planName, k -> loadPlan(tenantId, planName, trackingId));
     }
@@ -244,7 +279,10 @@ public final class KillbillLookups {
             List<StaticCatalog> versions = new ArrayList<>(catalog.getVersions());
             versions.sort(Comparator.comparing(StaticCatalog::getEffectiveDate));
             List<PlanUnits.Version> found = new ArrayList<>();
+            boolean oldest = true;
             for (StaticCatalog v : versions) {
+                boolean oldestCatalog = oldest;
+                oldest = false;
                 Plan plan;
                 try {
                     plan = v.findPlan(planName);
@@ -296,7 +334,9 @@ public final class KillbillLookups {
                         units.addAll(ofUsage);
                     }
                 }
-                found.add(new PlanUnits.Version(v.getEffectiveDate().toInstant(), units, periods));
+                java.util.Date forExisting = plan.getEffectiveDateForExistingSubscriptions();
+                found.add(new PlanUnits.Version(v.getEffectiveDate().toInstant(), oldestCatalog,
+                        forExisting == null ? null : forExisting.toInstant(), units, periods));
             }
             return new PlanUnits(planName, found);
         } catch (CatalogApiException e) {

@@ -103,7 +103,6 @@ public final class UsageRules {
         ResolvedSubscription sub = lookups.subscription(tenantId, r);
         Instant now = clock.instant();
         Instant latestAllowed = now.plus(rules.forwardDatedTolerance());
-        PlanUnits plan = sub.planName == null ? null : lookups.planUnits(tenantId, sub.planName, trackingId);
         int previousPeriods = -1;
         boolean late = false;
         for (UsageRequest.Unit unit : r.units()) {
@@ -125,15 +124,20 @@ public final class UsageRules {
                             + " is more than " + rules.forwardDatedTolerance() + " ahead of Kill Bill's clock (" + now
                             + "; tenant setting forward-dated-tolerance); send usage once it happened", tenant, trackingId, null);
                 }
-                if (plan == null || !plan.allows(unit.unitType(), at)) {
-                    Set<String> known = plan == null ? Set.of() : plan.unitsAt(at);
+                // Kill Bill bills the record under the plan in effect at its date, in the catalog version
+                // it picks for this subscription at that date: the check asks exactly that version.
+                ResolvedSubscription.PlanSpan span = sub.planAt(at);
+                PlanUnits plan = span == null ? null : lookups.planUnits(tenantId, span.planName, trackingId);
+                PlanUnits.Version version = plan == null ? null : plan.versionFor(at, span.from);
+                if (version == null || !version.units.contains(unit.unitType())) {
                     throw new PermanentFailure(MeterstreamReasonCodes.UNIT_NOT_IN_PLAN, "unit type '" + unit.unitType()
-                            + "' is not used by plan " + sub.planName + " of subscription " + sub.id + " in the catalog versions in effect at "
-                            + at + " (units of the plan: " + known + "); Kill Bill would store it and never bill it",
+                            + "' is not billed at " + at + " by subscription " + sub.id + ": plan " + (span == null ? null : span.planName)
+                            + (version == null ? " (in no catalog version)" : " of the " + version + ", the one Kill Bill uses for it then")
+                            + " has units " + PlanUnits.unitsOf(version) + "; Kill Bill would store it and never bill it",
                             tenant, trackingId, null);
                 }
                 if (sub.chargedThrough != null) {
-                    Period period = plan.periodOf(unit.unitType(), at);
+                    Period period = version.periodByUnit.get(unit.unitType());
                     if (period != null) {
                         if (previousPeriods < 0) {
                             previousPeriods = lookups.readMaxPreviousPeriods(tenantId);

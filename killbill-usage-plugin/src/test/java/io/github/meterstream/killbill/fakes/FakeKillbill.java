@@ -12,6 +12,8 @@ import org.killbill.billing.entitlement.api.EntitlementApi;
 import org.killbill.billing.entitlement.api.Subscription;
 import org.killbill.billing.entitlement.api.SubscriptionApi;
 import org.killbill.billing.entitlement.api.SubscriptionApiException;
+import org.killbill.billing.entitlement.api.SubscriptionEvent;
+import org.killbill.billing.entitlement.api.SubscriptionEventType;
 import org.killbill.billing.invoice.api.InvoiceUserApi;
 import org.killbill.billing.osgi.api.OSGIKillbill;
 import org.killbill.billing.osgi.api.PluginsInfoApi;
@@ -58,12 +60,39 @@ public final class FakeKillbill implements OSGIKillbill {
         public volatile Instant start;
         public volatile Instant end;
         public volatile java.time.LocalDate chargedThrough;
+        /** Plan changes after creation: effective date and new plan, as Kill Bill lists them (CHANGE events). */
+        private final List<Object[]> changes = new CopyOnWriteArrayList<>();
+        private final String initialPlan;
 
         Sub(UUID tenantId, String externalKey, String planName, Instant start) {
             this.tenantId = tenantId;
             this.externalKey = externalKey;
             this.planName = planName;
+            this.initialPlan = planName;
             this.start = start;
+        }
+
+        /** Changes the plan effective {@code at}: a CHANGE event, and the last active plan. */
+        public Sub changePlan(Instant at, String newPlan) {
+            changes.add(new Object[] {at, newPlan});
+            planName = newPlan;
+            return this;
+        }
+
+        /** START_ENTITLEMENT and START_BILLING at the start, then one CHANGE per plan change. */
+        private List<SubscriptionEvent> events() {
+            List<SubscriptionEvent> out = new ArrayList<>();
+            out.add(event(SubscriptionEventType.START_ENTITLEMENT, start, initialPlan));
+            out.add(event(SubscriptionEventType.START_BILLING, start, initialPlan));
+            for (Object[] c : changes) {
+                out.add(event(SubscriptionEventType.CHANGE, (Instant) c[0], (String) c[1]));
+            }
+            return out;
+        }
+
+        private static SubscriptionEvent event(SubscriptionEventType type, Instant at, String plan) {
+            return Fake.of(SubscriptionEvent.class, "getSubscriptionEventType", type, "getEffectiveDate", dt(at),
+                    "getNextPlan", Fake.of(Plan.class, "getName", plan));
         }
 
         Subscription asSubscription() {
@@ -71,6 +100,7 @@ public final class FakeKillbill implements OSGIKillbill {
                     "getId", id,
                     "getExternalKey", externalKey,
                     "getLastActivePlan", (Fake.Answer) a -> Fake.of(Plan.class, "getName", planName),
+                    "getSubscriptionEvents", (Fake.Answer) a -> events(),
                     "getBillingStartDate", (Fake.Answer) a -> dt(start),
                     "getEffectiveStartDate", (Fake.Answer) a -> dt(start),
                     "getEffectiveEndDate", (Fake.Answer) a -> dt(end),

@@ -2,7 +2,6 @@ package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.MessageContext;
 import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.SourceCoordinates;
 import io.github.meterstream.core.PermanentFailure;
 import io.github.meterstream.core.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
@@ -97,32 +96,7 @@ class UsageRecorderTest {
     }
 
     UsageRecorder.RecordResult record(UsageRequest r, List<String> allowedTenants) {
-        MessageContext delivery = new MessageContext() {
-            @Override
-            public SourceCoordinates coordinates() {
-                return SourceCoordinates.of(SOURCE, "usage", "1");
-            }
-
-            @Override
-            public int deliveryAttempt() {
-                return 1;
-            }
-
-            @Override
-            public int pipelineAttempt() {
-                return 1;
-            }
-
-            @Override
-            public Map<String, String> headers() {
-                return Map.of();
-            }
-
-            @Override
-            public boolean earlierAttemptMayHaveWritten() {
-                return earlierAttemptMayHaveWritten;
-            }
-        };
+        MessageContext delivery = earlierAttemptMayHaveWritten ? TestDelivery.TAKEN_OVER : TestDelivery.FRESH;
         return recorder().record(r, SOURCE, allowedTenants, delivery);
     }
 
@@ -186,7 +160,7 @@ class UsageRecorderTest {
         }
 
         @Test
-        @DisplayName("a unit only in an older catalog version containing the plan is accepted")
+        @DisplayName("a unit dropped by a newer catalog version is accepted while the subscription stays on the older one")
         void olderVersionUnit() {
             record(usage("limited-unit", "2025-06-14T10:00:00Z", "1"));
             assertThat(kb.usage.rows).hasSize(1);
@@ -278,12 +252,15 @@ class UsageRecorderTest {
         }
 
         @Test
-        @DisplayName("a unit added by a newer catalog version is refused for records before that version")
+        @DisplayName("a unit added by a newer catalog version is refused for a subscription Kill Bill keeps on the older one")
         void newerVersionUnit() {
+            // the subscription started before the newer version, which sets no effectiveDateForExistingSubscriptions
             assertThat(permanent(() -> record(usage("new-unit", "2025-05-14T10:00:00Z", "1"))).reasonCode())
                     .isEqualTo("UNIT_NOT_IN_PLAN");
-            record(usage("new-unit", "2025-06-14T10:00:00Z", "1").tracking("trk-2"));
-            assertThat(kb.usage.rows).hasSize(1);
+            PermanentFailure f = permanent(() -> record(usage("new-unit", "2025-06-14T10:00:00Z", "1").tracking("trk-2")));
+            assertThat(f.reasonCode()).isEqualTo("UNIT_NOT_IN_PLAN");
+            assertThat(f.getMessage()).contains("2024-01-01");
+            assertThat(kb.usage.rows).isEmpty();
         }
 
         @Test
