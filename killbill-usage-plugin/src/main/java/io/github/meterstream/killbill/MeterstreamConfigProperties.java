@@ -2,6 +2,7 @@ package io.github.meterstream.killbill;
 
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.usage.UsageContractConfig;
 
@@ -60,9 +61,11 @@ public final class MeterstreamConfigProperties {
                     + "log in and Kill Bill must run with org.killbill.security.skipAuthForPlugins=true.");
     public static final ConfigKey<String> KILLBILL_PASSWORD = ConfigKey.string("killbill.password", null,
             "Password of killbill.username.").secret();
-    public static final ConfigKey<String> IDEMPOTENCY_TABLE = ConfigKey.string("idempotency.table", "meterstream_idempotency",
-            "Table of the idempotency store in Kill Bill's database; created at start if absent.")
-            .rule(t -> t.matches("[A-Za-z_][A-Za-z0-9_]{0,62}"), "must be a plain SQL identifier");
+    /**
+     * The idempotency store's table: the store's own declaration ({@code idempotency.jdbc.table}),
+     * so that the plugin reads the key under the name the store documents.
+     */
+    public static final ConfigKey<String> IDEMPOTENCY_TABLE = JdbcIdempotencyStore.TABLE_NAME;
     public static final ConfigKey<Integer> CACHE_TENANTS = ConfigKey.integer("cache.tenants.max-size", 1000,
             "Tenants kept in the tenant lookup cache.").rule(atLeast(1), "must be at least 1");
     public static final ConfigKey<Integer> CACHE_SUBSCRIPTIONS = ConfigKey.integer("cache.subscriptions.max-size", 10_000,

@@ -126,16 +126,54 @@ public final class MeterstreamRuntime<T> {
         }
     }
 
-    private Running build(String name) {
+    /** One source's configuration as the plugin hands it on: to the adapter, to the pipeline, and its tenant binding. */
+    static final class SourceSettings {
+        final List<String> tenants;
+        final ConfigValues adapterSection;
+        final PipelineConfig pipeline;
+
+        SourceSettings(List<String> tenants, ConfigValues adapterSection, PipelineConfig pipeline) {
+            this.tenants = tenants;
+            this.adapterSection = adapterSection;
+            this.pipeline = pipeline;
+        }
+    }
+
+    /**
+     * Splits source {@code name}'s section: {@code tenants} for the plugin, {@code pipeline.*} for
+     * the pipeline, the rest for the adapter. {@code pipeline.dead-letter.max-header-bytes} is
+     * handed to the adapter, which is what writes dead-letter headers (the pipeline does not read
+     * it); the adapter's own {@code dead-letter.max-header-bytes}, when set, wins.
+     *
+     * @throws io.github.meterstream.core.config.ConfigException naming the key that is wrong
+     */
+    static SourceSettings sourceSettings(MeterstreamConfigProperties config, String name, BrokerSourceFactories factories) {
         ConfigValues section = config.source(name);
         List<String> tenants = section.get(MeterstreamConfigProperties.SOURCE_TENANTS);
         Map<String, String> forAdapter = new LinkedHashMap<>(section.asMap());
         forAdapter.remove(MeterstreamConfigProperties.SOURCE_TENANTS.name());
-        ConfigValues adapterSection = ConfigValues.of(section.prefix(), forAdapter);
         ConfigValues pipelineSection = section.section(MeterstreamConfigProperties.PIPELINE_SECTION);
         pipelineSection.requireOnlyKnownKeys(PipelineConfig.KEYS, List.of());
         PipelineConfig pipelineConfig = PipelineConfig.from(pipelineSection);
-        BrokerSource source = factories.create(name, adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
+        String headerBytes = PipelineConfig.DEAD_LETTER_MAX_HEADER_BYTES.name();
+        if (pipelineSection.raw(headerBytes) != null && section.raw(headerBytes) == null) {
+            String typeKey = section.prefix() + BrokerSourceFactories.TYPE.name();
+            boolean adapterCaps = factories.factory(typeKey, section.get(BrokerSourceFactories.TYPE)).configKeys().stream()
+                    .anyMatch(k -> k.name().equals(headerBytes));
+            if (!adapterCaps) {
+                throw new io.github.meterstream.core.config.ConfigException(pipelineSection.prefix() + headerBytes,
+                        "source type " + section.get(BrokerSourceFactories.TYPE) + " writes no dead-letter headers to cap; remove it");
+            }
+            forAdapter.put(headerBytes, String.valueOf(pipelineConfig.deadLetterMaxHeaderBytes()));
+        }
+        return new SourceSettings(tenants, ConfigValues.of(section.prefix(), forAdapter), pipelineConfig);
+    }
+
+    private Running build(String name) {
+        SourceSettings settings = sourceSettings(config, name, factories);
+        List<String> tenants = settings.tenants;
+        PipelineConfig pipelineConfig = settings.pipeline;
+        BrokerSource source = factories.create(name, settings.adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
         // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id,
         // and only for tenants Kill Bill resolved (the cache is read, Kill Bill is never called from here)
         SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> ref.startsWith(API_KEY_LABEL)
