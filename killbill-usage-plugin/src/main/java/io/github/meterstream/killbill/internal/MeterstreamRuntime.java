@@ -60,12 +60,21 @@ public final class MeterstreamRuntime<T> {
     private final Clock clock;
     private final MetricsSink metrics;
     private final List<Running> running = new ArrayList<>();
+    private final IdempotencyPurger purger;
     private volatile String startupError;
     private boolean started;
     private boolean stopped;
 
     public MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
                               UsageBinding<T> binding, UsageRecorder recorder, KillbillLookups lookups, Clock clock, MetricsSink metrics) {
+        this(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics, null);
+    }
+
+    /** {@code purger}: purges the idempotency store while the runtime runs; null for none. */
+    MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
+                       UsageBinding<T> binding, UsageRecorder recorder, KillbillLookups lookups, Clock clock, MetricsSink metrics,
+                       IdempotencyPurger purger) {
+        this.purger = purger;
         this.config = Objects.requireNonNull(config, "config");
         this.factories = Objects.requireNonNull(factories, "factories");
         this.idempotencyStore = Objects.requireNonNull(idempotencyStore, "idempotencyStore");
@@ -109,6 +118,9 @@ public final class MeterstreamRuntime<T> {
                 r.pipeline.close(Duration.ZERO);
             }
             return;
+        }
+        if (purger != null) {
+            purger.start();
         }
         for (Running r : built) {
             try {
@@ -209,6 +221,9 @@ public final class MeterstreamRuntime<T> {
             } catch (RuntimeException e) {
                 LOG.warn("Closing source {} failed: {}", r.name, e.toString());
             }
+        }
+        if (purger != null) {
+            purger.close();
         }
         LOG.info("Meterstream stopped ({} sources closed)", running.size());
     }

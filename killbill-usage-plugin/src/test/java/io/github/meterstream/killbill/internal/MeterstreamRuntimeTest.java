@@ -209,6 +209,37 @@ class MeterstreamRuntimeTest {
     }
 
     @Test
+    @DisplayName("with the JDBC store, keys completed longer ago than idempotency.retention are purged in the background until stop")
+    void purgesTheIdempotencyTable() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:purge-runtime-" + SEQ.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
+        Clock fortyDaysAgo = Clock.offset(Clock.systemUTC(), Duration.ofDays(-40));
+        JdbcIdempotencyStore past = new JdbcIdempotencyStore(ds, "meterstream_idempotency", fortyDaysAgo, "node-old");
+        past.createTableIfAbsent();
+        io.github.meterstream.core.idempotency.IdempotencyKey old = io.github.meterstream.core.idempotency.IdempotencyKey.of(
+                tenant.toString(), "id:" + sub.id, "trk-old");
+        past.complete(old, past.claim(old, "f", Duration.ofMinutes(5)).claimToken());
+        long before = meterstreamThreads();
+
+        MeterstreamRuntime<UsageMessage> r = start(config("idempotency.purge-interval", "20ms"),
+                new JdbcIdempotencyStore(ds, "meterstream_idempotency", Clock.systemUTC(), "node-a"));
+        broker.publish("usage", message(tenant, sub.id, "trk-new", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-new").size() == 1 && rows(ds) == 1);
+        r.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> meterstreamThreads() == before);
+        assertThat(rows(ds)).as("the recent key stays").isEqualTo(1);
+    }
+
+    static int rows(JdbcDataSource ds) throws java.sql.SQLException {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.ResultSet rs = c.createStatement()
+                .executeQuery("SELECT COUNT(*) FROM meterstream_idempotency")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
     @DisplayName("without a shared store, two concurrent calls with one tracking id both pass Kill Bill's check (why the JDBC store is required)")
     void twoNodesWithoutSharedStore() {
         kb.usage.raceWindow = new CyclicBarrier(2);
