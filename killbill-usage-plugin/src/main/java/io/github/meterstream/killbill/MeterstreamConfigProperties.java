@@ -2,6 +2,7 @@ package io.github.meterstream.killbill;
 
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.usage.UsageContractConfig;
 
@@ -60,9 +61,20 @@ public final class MeterstreamConfigProperties {
                     + "log in and Kill Bill must run with org.killbill.security.skipAuthForPlugins=true.");
     public static final ConfigKey<String> KILLBILL_PASSWORD = ConfigKey.string("killbill.password", null,
             "Password of killbill.username.").secret();
-    public static final ConfigKey<String> IDEMPOTENCY_TABLE = ConfigKey.string("idempotency.table", "meterstream_idempotency",
-            "Table of the idempotency store in Kill Bill's database; created at start if absent.")
-            .rule(t -> t.matches("[A-Za-z_][A-Za-z0-9_]{0,62}"), "must be a plain SQL identifier");
+    /**
+     * The idempotency store's table: the store's own declaration ({@code idempotency.jdbc.table}),
+     * so that the plugin reads the key under the name the store documents.
+     */
+    public static final ConfigKey<String> IDEMPOTENCY_TABLE = JdbcIdempotencyStore.TABLE_NAME;
+    public static final ConfigKey<Duration> IDEMPOTENCY_RETENTION = ConfigKey.duration("idempotency.retention", Duration.ofDays(30),
+            "The dedupe window: idempotency keys completed longer ago are deleted. A copy redelivered later reaches Kill Bill, "
+                    + "whose tracking-id check refuses it (50000, then dead-lettered as IDEMPOTENCY_CONFLICT): never billed twice, "
+                    + "but not acknowledged silently either. Longer: a bigger table; shorter: more late copies in the dead letters.")
+            .rule(positive(), "must be longer than zero");
+    public static final ConfigKey<Duration> IDEMPOTENCY_PURGE_INTERVAL = ConfigKey.duration("idempotency.purge-interval",
+            Duration.ofHours(1), "How often the purge of idempotency keys older than idempotency.retention runs (first run at "
+                    + "most a minute after start), on its own thread.")
+            .rule(positive(), "must be longer than zero");
     public static final ConfigKey<Integer> CACHE_TENANTS = ConfigKey.integer("cache.tenants.max-size", 1000,
             "Tenants kept in the tenant lookup cache.").rule(atLeast(1), "must be at least 1");
     public static final ConfigKey<Integer> CACHE_SUBSCRIPTIONS = ConfigKey.integer("cache.subscriptions.max-size", 10_000,
@@ -83,7 +95,7 @@ public final class MeterstreamConfigProperties {
 
     /** Every global key (the per-tenant rule defaults are in {@link MeterstreamTenantRules#KEYS}). */
     public static final List<ConfigKey<?>> KEYS = List.of(HEALTH_MAX_PAUSED, HEALTH_MAX_DISCONNECTED, KILLBILL_USERNAME,
-            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
+            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, IDEMPOTENCY_RETENTION, IDEMPOTENCY_PURGE_INTERVAL, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
             LATE_USAGE_MAX_PREVIOUS_PERIODS, STOP_TIMEOUT);
 
     private final ConfigValues values;
@@ -93,6 +105,8 @@ public final class MeterstreamConfigProperties {
     private final String killbillUsername;
     private final String killbillPassword;
     private final String idempotencyTable;
+    private final Duration idempotencyRetention;
+    private final Duration idempotencyPurgeInterval;
     private final int cacheTenants;
     private final int cacheSubscriptions;
     private final Duration cacheSubscriptionsTtl;
@@ -117,6 +131,8 @@ public final class MeterstreamConfigProperties {
             throw new ConfigException(PREFIX + KILLBILL_PASSWORD.name(), "is required when " + PREFIX + KILLBILL_USERNAME.name() + " is set");
         }
         this.idempotencyTable = values.get(IDEMPOTENCY_TABLE);
+        this.idempotencyRetention = values.get(IDEMPOTENCY_RETENTION);
+        this.idempotencyPurgeInterval = values.get(IDEMPOTENCY_PURGE_INTERVAL);
         this.cacheTenants = values.get(CACHE_TENANTS);
         this.cacheSubscriptions = values.get(CACHE_SUBSCRIPTIONS);
         this.cacheSubscriptionsTtl = values.get(CACHE_SUBSCRIPTIONS_TTL);
@@ -188,6 +204,15 @@ public final class MeterstreamConfigProperties {
 
     public String idempotencyTable() {
         return idempotencyTable;
+    }
+
+    /** How long a completed idempotency key is kept (the dedupe window). */
+    public Duration idempotencyRetention() {
+        return idempotencyRetention;
+    }
+
+    public Duration idempotencyPurgeInterval() {
+        return idempotencyPurgeInterval;
     }
 
     public int cacheTenants() {

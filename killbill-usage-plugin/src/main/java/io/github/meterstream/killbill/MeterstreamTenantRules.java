@@ -35,11 +35,13 @@ public final class MeterstreamTenantRules {
     private final Duration forwardDatedTolerance;
     private final boolean acceptLateUsage;
     private final List<String> sources;
+    private final String holdReason;
 
-    private MeterstreamTenantRules(Duration forwardDatedTolerance, boolean acceptLateUsage, List<String> sources) {
+    private MeterstreamTenantRules(Duration forwardDatedTolerance, boolean acceptLateUsage, List<String> sources, String holdReason) {
         this.forwardDatedTolerance = forwardDatedTolerance;
         this.acceptLateUsage = acceptLateUsage;
         this.sources = sources;
+        this.holdReason = holdReason;
     }
 
     /**
@@ -52,7 +54,7 @@ public final class MeterstreamTenantRules {
         boolean accept = values.raw(LATE_USAGE_POLICY.name()) == null && defaults != null
                 ? defaults.acceptLateUsage : ACCEPT.equals(values.get(LATE_USAGE_POLICY));
         List<String> sources = values.raw(SOURCES.name()) == null && defaults != null ? defaults.sources : values.get(SOURCES);
-        return new MeterstreamTenantRules(tolerance, accept, sources);
+        return new MeterstreamTenantRules(tolerance, accept, sources, null);
     }
 
     /**
@@ -75,6 +77,21 @@ public final class MeterstreamTenantRules {
         return from(ConfigValues.of(MeterstreamConfigProperties.PREFIX, Map.of()), null);
     }
 
+    /**
+     * Rules that refuse every message of the tenant for now: its configuration cannot be used
+     * (invalid, or deleted while the plugin ran). Its usage is held (retried) rather than recorded
+     * under rules the tenant did not choose, or dead-lettered.
+     */
+    public static MeterstreamTenantRules held(String reason) {
+        MeterstreamTenantRules d = defaults();
+        return new MeterstreamTenantRules(d.forwardDatedTolerance, d.acceptLateUsage, d.sources, java.util.Objects.requireNonNull(reason));
+    }
+
+    /** Why this tenant's usage is held, or {@code null} when the rules apply. */
+    public String holdReason() {
+        return holdReason;
+    }
+
     public Duration forwardDatedTolerance() {
         return forwardDatedTolerance;
     }
@@ -94,6 +111,9 @@ public final class MeterstreamTenantRules {
 
     @Override
     public String toString() {
+        if (holdReason != null) {
+            return "{held: " + holdReason + '}';
+        }
         return "{forward-dated-tolerance=" + forwardDatedTolerance + ", late-usage-policy=" + (acceptLateUsage ? ACCEPT : REJECT)
                 + ", sources=" + (sources.isEmpty() ? "(all)" : String.join(",", sources)) + '}';
     }

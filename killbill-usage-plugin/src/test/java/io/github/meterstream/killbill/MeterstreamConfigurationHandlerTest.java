@@ -85,20 +85,46 @@ class MeterstreamConfigurationHandlerTest {
     }
 
     @Test
-    @DisplayName("a deleted configuration falls back to the global rules")
+    @DisplayName("a configuration deleted while running holds the tenant's usage until one is uploaded again, never opens every source")
     void deleted() {
-        upload("late-usage-policy=accept");
-        assertThat(handler.rulesFor(tenant).acceptLateUsage()).isTrue();
+        upload("sources=usage");
+        assertThat(handler.rulesFor(tenant).allowsSource("backfill")).isFalse();
         upload(null);
-        assertThat(handler.rulesFor(tenant).acceptLateUsage()).isFalse();
+        MeterstreamTenantRules r = handler.rulesFor(tenant);
+        assertThat(r.holdReason()).contains("deleted").contains("upload");
+        assertThat(handler.problems()).containsKey(tenant);
+        // an empty upload is the explicit way back to the global rules
+        upload("");
+        assertThat(handler.rulesFor(tenant).holdReason()).isNull();
+        assertThat(handler.rulesFor(tenant).allowsSource("backfill")).isTrue();
+        assertThat(handler.problems()).isEmpty();
     }
 
     @Test
-    @DisplayName("an invalid configuration (unknown key, bad value) falls back to the global rules")
+    @DisplayName("an invalid configuration (unknown key, bad value) holds the tenant's usage, naming the key, instead of applying the global rules")
     void invalid() {
-        upload("late-usage-policy=sometimes");
-        assertThat(handler.rulesFor(tenant).acceptLateUsage()).isFalse();
+        upload("sources=usage\nlate-usage-policy=sometimes");
+        assertThat(handler.rulesFor(tenant).holdReason()).contains("late-usage-policy");
         upload("forward-dated-tolerence=2d");
-        assertThat(handler.rulesFor(tenant).forwardDatedTolerance()).isEqualTo(Duration.ofHours(6));
+        assertThat(handler.rulesFor(tenant).holdReason()).contains("forward-dated-tolerence");
+        assertThat(handler.problems().get(tenant)).contains("forward-dated-tolerence");
+        upload("forward-dated-tolerance=2d");
+        assertThat(handler.rulesFor(tenant).holdReason()).isNull();
+        assertThat(handler.rulesFor(tenant).forwardDatedTolerance()).isEqualTo(Duration.ofDays(2));
+    }
+
+    @Test
+    @DisplayName("a failed read of the tenant's configuration is transient and is not taken for 'no configuration'")
+    void readFailure() {
+        kb.tenantValue(tenant, KEY, "sources=usage");
+        // Kill Bill answers a failed read with TenantApiException, or a database error in a RuntimeException
+        kb.tenantValuesFailNext.add(() -> new org.killbill.billing.tenant.api.TenantApiException(
+                new java.sql.SQLTransientConnectionException("connection refused"), org.killbill.billing.ErrorCode.UNEXPECTED_ERROR, "db"));
+        kb.tenantValuesFailNext.add(() -> new RuntimeException("DBI", new java.sql.SQLTransientConnectionException("connection refused")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> handler.rulesFor(tenant))
+                .isInstanceOf(io.github.meterstream.core.TransientFailure.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> handler.rulesFor(tenant))
+                .isInstanceOf(io.github.meterstream.core.TransientFailure.class);
+        assertThat(handler.rulesFor(tenant).allowsSource("backfill")).isFalse();
     }
 }

@@ -27,10 +27,13 @@ import java.util.function.Function;
  *       {@code usage.max-records-per-message} is {@link ReasonCodes#INVALID_MESSAGE}. The rules on
  *       values (a negative amount, an unreadable date ...) are Bean Validation annotations on the
  *       model, checked by the pipeline after decoding ({@code INVALID_MESSAGE}).</li>
- *   <li>Ordering key: tenant and subscription, as the message names them.</li>
+ *   <li>Ordering key: tenant and subscription, as the message names them (a subscription external
+ *       key whose id a {@link #withSubscriptionResolver subscription resolver} has cached: by the id).</li>
  *   <li>Idempotency key: (tenant, subscription, trackingId). A tenant named by API key is keyed
  *       {@code apiKey:<key>}, unless an {@link #withApiKeyResolver API key resolver} maps it to its
- *       tenant id; with one, a message is a duplicate of the same message sent with the tenant id.</li>
+ *       tenant id; with one, a message is a duplicate of the same message sent with the tenant id.
+ *       Likewise a subscription named by external key is keyed {@code key:<key>}, unless a {@link
+ *       #withSubscriptionResolver subscription resolver} maps it to {@code id:<subscription id>}.</li>
  *   <li>Fingerprint: see {@link #fingerprint}.</li>
  * </ul>
  *
@@ -43,6 +46,7 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
 
     private final UsageContractConfig config;
     private final Function<String, String> apiKeyResolver;
+    private final SubscriptionResolver subscriptionResolver;
 
     /** The contract with {@link UsageContractConfig#defaults() default limits}. */
     public UsageMessageContract() {
@@ -50,12 +54,14 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
     }
 
     public UsageMessageContract(UsageContractConfig config) {
-        this(config, null);
+        this(config, null, null);
     }
 
-    private UsageMessageContract(UsageContractConfig config, Function<String, String> apiKeyResolver) {
+    private UsageMessageContract(UsageContractConfig config, Function<String, String> apiKeyResolver,
+                                 SubscriptionResolver subscriptionResolver) {
         this.config = Objects.requireNonNull(config, "config");
         this.apiKeyResolver = apiKeyResolver;
+        this.subscriptionResolver = subscriptionResolver;
     }
 
     /**
@@ -67,7 +73,21 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
      * io.github.meterstream.core.TransientFailure} when it cannot tell now.
      */
     public UsageMessageContract withApiKeyResolver(Function<String, String> resolver) {
-        return new UsageMessageContract(config, Objects.requireNonNull(resolver, "resolver"));
+        return new UsageMessageContract(config, Objects.requireNonNull(resolver, "resolver"), subscriptionResolver);
+    }
+
+    /**
+     * The same contract, deduplicating messages that name their subscription by external key under
+     * the subscription id {@code resolver} returns: the same usage sent once with {@code
+     * subscriptionId} and once with the external key has one idempotency key and one fingerprint,
+     * so only one of them reaches the handler. The ordering key uses the id as soon as the resolver
+     * has it cached ({@link SubscriptionResolver#cachedSubscriptionId}); before that the message is
+     * laned by its external key, since the ordering key is computed on the source's thread, which
+     * must not wait for a lookup. The idempotency claim, not the lane, is what keeps two copies
+     * from reaching the handler together.
+     */
+    public UsageMessageContract withSubscriptionResolver(SubscriptionResolver resolver) {
+        return new UsageMessageContract(config, apiKeyResolver, Objects.requireNonNull(resolver, "resolver"));
     }
 
     public UsageContractConfig config() {
@@ -118,14 +138,21 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
 
     @Override
     public String orderingKey(UsageMessage message) {
-        // The source thread calls this: no resolver here, it may block.
-        return tenant(message) + '/' + UsageKeys.subscriptionScope(message);
+        // The source thread calls this: only what the resolver has cached, never a lookup.
+        String scope = UsageKeys.subscriptionScope(message);
+        if (subscriptionResolver != null && message.subscriptionId() == null && message.subscriptionExternalKey() != null) {
+            String id = subscriptionResolver.cachedSubscriptionId(tenantNamespaceIfKnown(message), message.subscriptionExternalKey());
+            if (id != null) {
+                scope = UsageKeys.subscriptionIdScope(id);
+            }
+        }
+        return tenant(message) + '/' + scope;
     }
 
     @Override
     public Optional<IdempotencyKey> idempotencyKey(UsageMessage message) {
-        return Optional.of(IdempotencyKey.of(tenantNamespace(message), UsageKeys.subscriptionScope(message),
-                message.trackingId()));
+        String tenant = tenantNamespace(message);
+        return Optional.of(IdempotencyKey.of(tenant, subscriptionScope(tenant, message), message.trackingId()));
     }
 
     /**
@@ -136,7 +163,8 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
      */
     @Override
     public String fingerprint(UsageMessage message) {
-        return UsageKeys.fingerprint(tenantNamespace(message), UsageKeys.subscriptionScope(message), message);
+        String tenant = tenantNamespace(message);
+        return UsageKeys.fingerprint(tenant, subscriptionScope(tenant, message), message);
     }
 
     /** The tenant id, or {@code apiKey:<key>}; the resolver is not called. */
@@ -161,6 +189,23 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
         return tenantId.toLowerCase(Locale.ROOT);
     }
 
+    /** {@code id:<subscription id>}, resolving an external key when there is a resolver; else as the message names it. */
+    private String subscriptionScope(String tenantNamespace, UsageMessage message) {
+        if (subscriptionResolver == null || message.subscriptionId() != null || message.subscriptionExternalKey() == null) {
+            return UsageKeys.subscriptionScope(message);
+        }
+        String id = subscriptionResolver.subscriptionId(tenantNamespace, message.subscriptionExternalKey());
+        if (id == null || id.isEmpty()) {
+            throw new IllegalStateException("the subscription resolver returned no id for the message's external key");
+        }
+        return UsageKeys.subscriptionIdScope(id);
+    }
+
+    /** The tenant namespace without calling the API key resolver: the tenant id, else the label. */
+    private String tenantNamespaceIfKnown(UsageMessage message) {
+        return message.tenantId() != null ? message.tenantId() : UsageKeys.fit(API_KEY_PREFIX, message.apiKey());
+    }
+
     private static String tenantLabel(String tenantId, String apiKey) {
         if (tenantId != null) {
             return tenantId.toLowerCase(Locale.ROOT);
@@ -175,6 +220,7 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
 
     @Override
     public String toString() {
-        return "UsageMessageContract{" + config + (apiKeyResolver == null ? "" : ", apiKey resolver") + '}';
+        return "UsageMessageContract{" + config + (apiKeyResolver == null ? "" : ", apiKey resolver")
+                + (subscriptionResolver == null ? "" : ", subscription resolver") + '}';
     }
 }

@@ -162,6 +162,72 @@ class UsageMessageContractKeysTest {
     }
 
     @Nested
+    @DisplayName("with a subscription resolver")
+    class SubscriptionResolved {
+
+        private final String byExternalKey = MESSAGE;
+        private final String byId = MESSAGE.replace("\"subscriptionExternalKey\":\"sub-1\"", "\"subscriptionId\":\"" + SUBSCRIPTION + "\"");
+        private final java.util.Map<String, String> cache = new java.util.concurrent.ConcurrentHashMap<>();
+        private final UsageMessageContract resolving = contract.withSubscriptionResolver(new SubscriptionResolver() {
+            @Override
+            public String subscriptionId(String tenantId, String externalKey) {
+                if (!"sub-1".equals(externalKey) || !TENANT.equals(tenantId)) {
+                    throw new PermanentFailure("UNKNOWN_SUBSCRIPTION", "no subscription " + externalKey);
+                }
+                cache.put(externalKey, SUBSCRIPTION.toUpperCase());
+                return SUBSCRIPTION.toUpperCase();
+            }
+
+            @Override
+            public String cachedSubscriptionId(String tenantId, String externalKey) {
+                return cache.get(externalKey);
+            }
+        });
+
+        @Test
+        @DisplayName("makes a message naming the subscription by external key a duplicate of the same one by id")
+        void oneKeyForBothNames() {
+            UsageMessage a = decode(resolving, byId);
+            UsageMessage b = decode(resolving, byExternalKey);
+
+            assertThat(resolving.idempotencyKey(b)).isEqualTo(resolving.idempotencyKey(a));
+            assertThat(resolving.idempotencyKey(b).orElseThrow().scope()).isEqualTo("id:" + SUBSCRIPTION);
+            assertThat(resolving.fingerprint(b)).isEqualTo(resolving.fingerprint(a));
+            // a store sees the second copy as the duplicate it is
+            InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
+            store.claim(resolving.idempotencyKey(a).orElseThrow(), resolving.fingerprint(a), Duration.ofMinutes(1));
+            assertThat(store.claim(resolving.idempotencyKey(b).orElseThrow(), resolving.fingerprint(b), Duration.ofMinutes(1))
+                    .status()).isNotEqualTo(ClaimResult.Status.CLAIMED);
+        }
+
+        @Test
+        @DisplayName("orders both names in one lane once the external key was resolved (the source thread never waits for it)")
+        void oneLaneOnceResolved() {
+            UsageMessage a = decode(resolving, byId);
+            UsageMessage b = decode(resolving, byExternalKey);
+            String beforeResolution = resolving.orderingKey(b);
+
+            resolving.idempotencyKey(b);
+
+            assertThat(beforeResolution).as("not resolved yet: laned by the name it has").endsWith("key:sub-1");
+            assertThat(resolving.orderingKey(b)).isEqualTo(resolving.orderingKey(a));
+        }
+
+        @Test
+        @DisplayName("passes on the resolver's failures: unknown (permanent) and cannot tell now (transient)")
+        void resolverFailures() {
+            UsageMessage unknown = decode(resolving, byExternalKey.replace("sub-1", "nope"));
+            assertThatThrownBy(() -> resolving.idempotencyKey(unknown)).isInstanceOf(PermanentFailure.class);
+
+            UsageMessageContract down = contract.withSubscriptionResolver((tenant, key) -> {
+                throw new io.github.meterstream.core.TransientFailure("database down", null);
+            });
+            UsageMessage m = decode(down, byExternalKey);
+            assertThatThrownBy(() -> down.idempotencyKey(m)).isInstanceOf(io.github.meterstream.core.TransientFailure.class);
+        }
+    }
+
+    @Nested
     @DisplayName("in an idempotency store")
     class InStore {
 

@@ -19,6 +19,7 @@ import java.util.UUID;
  *   <li>{@code UsageRecord(DateTime, BigDecimal)} (0.54) vs {@code UsageRecord(LocalDate, Long)} (0.53);</li>
  *   <li>{@code Entitlement.getEffectiveStartDate/EndDate} and {@code Subscription.getBillingStartDate/EndDate}
  *       return {@code DateTime} (0.54) vs {@code LocalDate} (0.53);</li>
+ *   <li>{@code SubscriptionEvent.getEffectiveDate} returns {@code DateTime} (0.54) vs {@code LocalDate} (0.53);</li>
  *   <li>{@code SubscriptionApi.getSubscriptionForEntitlementId/ForExternalKey} take an extra
  *       {@code boolean includeDeletedEvents} in 0.54.</li>
  * </ul>
@@ -40,6 +41,12 @@ public interface KillbillLine {
 
     /** When the subscription ends (entitlement end, else billing end), exclusive, or {@code null} if open. */
     Instant endOf(Subscription subscription);
+
+    /**
+     * When {@code event} takes effect ({@code SubscriptionEvent.getEffectiveDate}: {@code DateTime}
+     * in 0.54, {@code LocalDate} in 0.53), or {@code null}.
+     */
+    Instant effectiveDateOf(org.killbill.billing.entitlement.api.SubscriptionEvent event);
 
     /**
      * One usage record for {@code recordDate} and {@code amount}.

@@ -20,6 +20,8 @@ import org.killbill.billing.catalog.api.Usage;
 import org.killbill.billing.catalog.api.VersionedCatalog;
 import org.killbill.billing.entitlement.api.Subscription;
 import org.killbill.billing.entitlement.api.SubscriptionApiException;
+import org.killbill.billing.entitlement.api.SubscriptionEvent;
+import org.killbill.billing.entitlement.api.SubscriptionEventType;
 import org.killbill.billing.osgi.api.OSGIKillbill;
 import org.killbill.billing.tenant.api.Tenant;
 import org.killbill.billing.tenant.api.TenantApiException;
@@ -105,6 +107,12 @@ public final class KillbillLookups {
         return id == null ? null : id.toString();
     }
 
+    /** {@code tenantId} (lower case) if Kill Bill resolved it already, else null; never calls Kill Bill. */
+    public String cachedTenantId(String tenantId) {
+        UUID id = tenantId == null ? null : tenants.peek("id:" + tenantId);
+        return id == null ? null : id.toString();
+    }
+
     private UUID loadTenant(boolean byId, String ref, String trackingId) {
         try {
             Tenant t;
@@ -155,6 +163,29 @@ public final class KillbillLookups {
         return subscriptions.get(tenantId + (byId ? "/id:" : "/key:") + ref, k -> loadSubscription(tenantId, byId, ref, r.trackingId()));
     }
 
+    /**
+     * The id of the subscription with {@code externalKey} in tenant {@code tenantId}, looked up once
+     * and cached; the usage contract's subscription resolver (deduplication under the id).
+     */
+    public String subscriptionIdOfExternalKey(String tenantId, String externalKey) {
+        UUID tenant;
+        try {
+            tenant = UUID.fromString(tenantId);
+        } catch (IllegalArgumentException e) {
+            throw new PermanentFailure(MeterstreamReasonCodes.UNKNOWN_TENANT, "tenantId '" + tenantId + "' is not a UUID",
+                    tenantId, null, null);
+        }
+        // the tenant first, so that an unknown tenant is reported as such, not as an unknown subscription
+        UUID known = tenants.get("id:" + tenantId, k -> loadTenant(true, tenantId, null));
+        return subscriptions.get(known + "/key:" + externalKey, k -> loadSubscription(tenant, false, externalKey, null)).id.toString();
+    }
+
+    /** The id of {@code externalKey}'s subscription if it was looked up already, else null; never calls Kill Bill. */
+    public String cachedSubscriptionIdOfExternalKey(String tenantId, String externalKey) {
+        ResolvedSubscription s = subscriptions.peek(tenantId + "/key:" + externalKey);
+        return s == null ? null : s.id.toString();
+    }
+
     private ResolvedSubscription loadSubscription(UUID tenantId, boolean byId, String ref, String trackingId) {
         MeterstreamCallContext context = new MeterstreamCallContext(tenantId, clock.instant(), null);
         try {
@@ -176,8 +207,10 @@ public final class KillbillLookups {
             }
             String plan = s.getLastActivePlan() == null ? null : s.getLastActivePlan().getName();
             org.joda.time.LocalDate ctd = s.getChargedThroughDate();
-            return new ResolvedSubscription(s.getId(), tenantId, plan, line.startOf(s), line.endOf(s),
-                    ctd == null ? null : LocalDate.of(ctd.getYear(), ctd.getMonthOfYear(), ctd.getDayOfMonth()));
+            Instant start = line.startOf(s);
+            return new ResolvedSubscription(s.getId(), tenantId, plan, start, line.endOf(s),
+                    ctd == null ? null : LocalDate.of(ctd.getYear(), ctd.getMonthOfYear(), ctd.getDayOfMonth()),
+                    planSpans(s, plan, start));
         } catch (SubscriptionApiException e) {
             if (FailureClassifier.isTransient(e)) {
                 throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not look up subscription: " + FailureClassifier.describe(e),
@@ -192,6 +225,34 @@ public final class KillbillLookups {
         }
     }
 
+    /**
+     * The plans of {@code s} over time, from its events: the creation (START_BILLING, else
+     * START_ENTITLEMENT) and each CHANGE, with their next plan. Kill Bill bills usage dated in a span
+     * under that span's plan, and picks the plan's catalog version from the span's start (its
+     * change-plan date). Without events: the last active plan from the start.
+     */
+    private List<ResolvedSubscription.PlanSpan> planSpans(Subscription s, String lastActivePlan, Instant start) {
+        List<SubscriptionEvent> events = s.getSubscriptionEvents();
+        List<ResolvedSubscription.PlanSpan> spans = new ArrayList<>();
+        if (events != null) {
+            boolean billingStart = events.stream().anyMatch(e -> e.getSubscriptionEventType() == SubscriptionEventType.START_BILLING);
+            List<SubscriptionEvent> sorted = new ArrayList<>(events);
+            sorted.sort(Comparator.comparing(e -> line.effectiveDateOf(e), Comparator.nullsFirst(Comparator.naturalOrder())));
+            for (SubscriptionEvent e : sorted) {
+                SubscriptionEventType type = e.getSubscriptionEventType();
+                boolean creation = type == (billingStart ? SubscriptionEventType.START_BILLING : SubscriptionEventType.START_ENTITLEMENT);
+                Instant at = line.effectiveDateOf(e);
+                if ((creation || type == SubscriptionEventType.CHANGE) && e.getNextPlan() != null && at != null) {
+                    spans.add(new ResolvedSubscription.PlanSpan(at, e.getNextPlan().getName()));
+                }
+            }
+        }
+        if (spans.isEmpty() && lastActivePlan != null) {
+            spans.add(new ResolvedSubscription.PlanSpan(start == null ? Instant.EPOCH : start, lastActivePlan));
+        }
+        return spans;
+    }
+
     static boolean isNotFound(Throwable e) {
         return e.getClass().getName().contains("ObjectDoesNotExist") || e instanceof IllegalStateException
                 && !FailureClassifier.isTransient(e);
@@ -203,7 +264,10 @@ public final class KillbillLookups {
                 + " and tenant", tenantId.toString(), trackingId, cause);
     }
 
-    /** The units of {@code planName} in every catalog version of the tenant that contains it. */
+    /**
+     * The units of {@code planName} in every catalog version of the tenant that contains it, with
+     * what Kill Bill needs to pick one of them per subscription and date.
+     */
     PlanUnits planUnits(UUID tenantId, String planName, String trackingId) {
         return plans.get(tenantId + "/" + planName, k -> loadPlan(tenantId, planName, trackingId));
     }
@@ -215,7 +279,10 @@ public final class KillbillLookups {
             List<StaticCatalog> versions = new ArrayList<>(catalog.getVersions());
             versions.sort(Comparator.comparing(StaticCatalog::getEffectiveDate));
             List<PlanUnits.Version> found = new ArrayList<>();
+            boolean oldest = true;
             for (StaticCatalog v : versions) {
+                boolean oldestCatalog = oldest;
+                oldest = false;
                 Plan plan;
                 try {
                     plan = v.findPlan(planName);
@@ -267,7 +334,9 @@ public final class KillbillLookups {
                         units.addAll(ofUsage);
                     }
                 }
-                found.add(new PlanUnits.Version(v.getEffectiveDate().toInstant(), units, periods));
+                java.util.Date forExisting = plan.getEffectiveDateForExistingSubscriptions();
+                found.add(new PlanUnits.Version(v.getEffectiveDate().toInstant(), oldestCatalog,
+                        forExisting == null ? null : forExisting.toInstant(), units, periods));
             }
             return new PlanUnits(planName, found);
         } catch (CatalogApiException e) {
@@ -328,16 +397,31 @@ public final class KillbillLookups {
 
     private int loadReadMax(UUID tenantId) {
         int global = config.killbillReadMaxRawUsagePreviousPeriod() == null ? 2 : config.killbillReadMaxRawUsagePreviousPeriod();
+        List<String> values;
         try {
-            List<String> values = killbill.getTenantUserApi().getTenantValuesForKey(PER_TENANT_CONFIG,
+            values = killbill.getTenantUserApi().getTenantValuesForKey(PER_TENANT_CONFIG,
                     new MeterstreamCallContext(tenantId, clock.instant(), null));
-            if (values == null || values.isEmpty()) {
-                return global;
+        } catch (TenantApiException | RuntimeException e) {
+            // Nothing is cached from a failed read: a fallback remembered for the cache TTL would give
+            // wrong LATE_USAGE verdicts after a database blip. The message waits and is retried.
+            if (e instanceof RuntimeException && !FailureClassifier.isTransient(e)) {
+                // not a database or connection problem: left unclassified for the pipeline's bounded retries
+                throw rethrowClassified((RuntimeException) e, "reading the per-tenant configuration", tenantId.toString(), null);
             }
+            throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not read tenant " + tenantId + "'s "
+                    + MeterstreamConfigProperties.KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD + " (per-tenant configuration): "
+                    + FailureClassifier.describe(e), tenantId.toString(), null, e);
+        }
+        if (values == null || values.isEmpty()) {
+            return global;
+        }
+        try {
             JsonNode node = JSON.readTree(values.get(0)).get(MeterstreamConfigProperties.KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD);
             return node == null ? global : Integer.parseInt(node.asText().trim());
-        } catch (Exception e) {
-            LOG.warn("Could not read tenant {}'s {} ({}); using {}", tenantId,
+        } catch (java.io.IOException | NumberFormatException e) {
+            // Kill Bill itself validated the per-tenant config when it was uploaded; an unreadable value
+            // is not something a retry fixes, so the global value applies (as Kill Bill would do).
+            LOG.warn("Tenant {}'s per-tenant configuration has no readable {} ({}); using {}", tenantId,
                     MeterstreamConfigProperties.KILLBILL_READ_MAX_RAW_USAGE_PREVIOUS_PERIOD, e.toString(), global);
             return global;
         }

@@ -2,6 +2,7 @@ package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.BrokerSourceFactories;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
+import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import org.killbill.billing.osgi.api.OSGIKillbill;
@@ -25,6 +26,11 @@ public final class MeterstreamAssembly {
         UsageRules rules = new UsageRules(lookups, tenantRules, clock);
         UsageRecorder recorder = new UsageRecorder(killbill, lookups, rules, clock, config.killbillUsername(), config.killbillPassword());
         UsageMessageBinding binding = new UsageMessageBinding(config.usageContractConfig(), lookups);
-        return new MeterstreamRuntime<>(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics);
+        // only the JDBC store keeps keys forever; the in-memory one lives as long as the plugin
+        IdempotencyPurger purger = idempotencyStore instanceof JdbcIdempotencyStore
+                ? new IdempotencyPurger(((JdbcIdempotencyStore) idempotencyStore)::purgeCompletedBefore, clock,
+                        config.idempotencyRetention(), config.idempotencyPurgeInterval())
+                : null;
+        return new MeterstreamRuntime<>(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics, purger);
     }
 }

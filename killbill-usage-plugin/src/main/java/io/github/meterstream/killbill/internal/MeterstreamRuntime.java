@@ -60,12 +60,21 @@ public final class MeterstreamRuntime<T> {
     private final Clock clock;
     private final MetricsSink metrics;
     private final List<Running> running = new ArrayList<>();
+    private final IdempotencyPurger purger;
     private volatile String startupError;
     private boolean started;
     private boolean stopped;
 
     public MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
                               UsageBinding<T> binding, UsageRecorder recorder, KillbillLookups lookups, Clock clock, MetricsSink metrics) {
+        this(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics, null);
+    }
+
+    /** {@code purger}: purges the idempotency store while the runtime runs; null for none. */
+    MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
+                       UsageBinding<T> binding, UsageRecorder recorder, KillbillLookups lookups, Clock clock, MetricsSink metrics,
+                       IdempotencyPurger purger) {
+        this.purger = purger;
         this.config = Objects.requireNonNull(config, "config");
         this.factories = Objects.requireNonNull(factories, "factories");
         this.idempotencyStore = Objects.requireNonNull(idempotencyStore, "idempotencyStore");
@@ -110,6 +119,9 @@ public final class MeterstreamRuntime<T> {
             }
             return;
         }
+        if (purger != null) {
+            purger.start();
+        }
         for (Running r : built) {
             try {
                 r.pipeline.start();
@@ -126,24 +138,61 @@ public final class MeterstreamRuntime<T> {
         }
     }
 
-    private Running build(String name) {
+    /** One source's configuration as the plugin hands it on: to the adapter, to the pipeline, and its tenant binding. */
+    static final class SourceSettings {
+        final List<String> tenants;
+        final ConfigValues adapterSection;
+        final PipelineConfig pipeline;
+
+        SourceSettings(List<String> tenants, ConfigValues adapterSection, PipelineConfig pipeline) {
+            this.tenants = tenants;
+            this.adapterSection = adapterSection;
+            this.pipeline = pipeline;
+        }
+    }
+
+    /**
+     * Splits source {@code name}'s section: {@code tenants} for the plugin, {@code pipeline.*} for
+     * the pipeline, the rest for the adapter. {@code pipeline.dead-letter.max-header-bytes} is
+     * handed to the adapter, which is what writes dead-letter headers (the pipeline does not read
+     * it); the adapter's own {@code dead-letter.max-header-bytes}, when set, wins.
+     *
+     * @throws io.github.meterstream.core.config.ConfigException naming the key that is wrong
+     */
+    static SourceSettings sourceSettings(MeterstreamConfigProperties config, String name, BrokerSourceFactories factories) {
         ConfigValues section = config.source(name);
         List<String> tenants = section.get(MeterstreamConfigProperties.SOURCE_TENANTS);
         Map<String, String> forAdapter = new LinkedHashMap<>(section.asMap());
         forAdapter.remove(MeterstreamConfigProperties.SOURCE_TENANTS.name());
-        ConfigValues adapterSection = ConfigValues.of(section.prefix(), forAdapter);
         ConfigValues pipelineSection = section.section(MeterstreamConfigProperties.PIPELINE_SECTION);
         pipelineSection.requireOnlyKnownKeys(PipelineConfig.KEYS, List.of());
         PipelineConfig pipelineConfig = PipelineConfig.from(pipelineSection);
-        BrokerSource source = factories.create(name, adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
-        // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id
-        SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> {
-            String key = ref.startsWith(API_KEY_LABEL) ? ref.substring(API_KEY_LABEL.length()) : null;
-            String id = key == null ? null : lookups.cachedTenantIdForApiKey(key);
-            return id == null ? ref : id;
-        });
+        String headerBytes = PipelineConfig.DEAD_LETTER_MAX_HEADER_BYTES.name();
+        if (pipelineSection.raw(headerBytes) != null && section.raw(headerBytes) == null) {
+            String typeKey = section.prefix() + BrokerSourceFactories.TYPE.name();
+            boolean adapterCaps = factories.factory(typeKey, section.get(BrokerSourceFactories.TYPE)).configKeys().stream()
+                    .anyMatch(k -> k.name().equals(headerBytes));
+            if (!adapterCaps) {
+                throw new io.github.meterstream.core.config.ConfigException(pipelineSection.prefix() + headerBytes,
+                        "source type " + section.get(BrokerSourceFactories.TYPE) + " writes no dead-letter headers to cap; remove it");
+            }
+            forAdapter.put(headerBytes, String.valueOf(pipelineConfig.deadLetterMaxHeaderBytes()));
+        }
+        return new SourceSettings(tenants, ConfigValues.of(section.prefix(), forAdapter), pipelineConfig);
+    }
+
+    private Running build(String name) {
+        SourceSettings settings = sourceSettings(config, name, factories);
+        List<String> tenants = settings.tenants;
+        PipelineConfig pipelineConfig = settings.pipeline;
+        BrokerSource source = factories.create(name, settings.adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
+        // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id,
+        // and only for tenants Kill Bill resolved (the cache is read, Kill Bill is never called from here)
+        SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> ref.startsWith(API_KEY_LABEL)
+                ? lookups.cachedTenantIdForApiKey(ref.substring(API_KEY_LABEL.length())) : lookups.cachedTenantId(ref),
+                config.cacheTenants());
         MessageHandler<T> handler = (message, context) -> {
-            UsageRecorder.RecordResult result = recorder.record(binding.view(message), name, tenants);
+            UsageRecorder.RecordResult result = recorder.record(binding.view(message), name, tenants, context);
             if (result.late()) {
                 monitor.lateAccepted(result.tenantId().toString());
             }
@@ -172,6 +221,9 @@ public final class MeterstreamRuntime<T> {
             } catch (RuntimeException e) {
                 LOG.warn("Closing source {} failed: {}", r.name, e.toString());
             }
+        }
+        if (purger != null) {
+            purger.close();
         }
         LOG.info("Meterstream stopped ({} sources closed)", running.size());
     }
@@ -247,6 +299,14 @@ public final class MeterstreamRuntime<T> {
         } else {
             out.put("tenant", tenantId);
         }
+        // tenants whose configuration cannot be used: their usage waits (retried) until it is fixed
+        Map<String, String> held = new java.util.TreeMap<>();
+        recorder.heldTenants().forEach((t, reason) -> {
+            if (tenantId == null || t.toString().equalsIgnoreCase(tenantId)) {
+                held.put(t.toString(), reason);
+            }
+        });
+        out.put("heldTenants", held);
         Map<String, Object> sources = new LinkedHashMap<>();
         List<Running> snapshot;
         synchronized (this) {

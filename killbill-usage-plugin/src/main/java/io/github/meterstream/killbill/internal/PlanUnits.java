@@ -10,26 +10,39 @@ import java.util.TreeSet;
 
 /**
  * The unit types a plan uses in each catalog version that contains it (every phase: trial,
- * discount, evergreen; blocks, tiered blocks, limits and tier limits), and the billing period of
- * the usage section that bills each unit.
+ * discount, evergreen; blocks, tiered blocks, limits and tier limits), the billing period of the
+ * usage section that bills each unit, and the choice of version Kill Bill makes for a subscription
+ * at a date.
  */
 final class PlanUnits {
 
     /** The plan as one catalog version defines it. */
     static final class Version {
         final Instant effective;
+        /** The tenant's oldest catalog version (Kill Bill always accepts it, see #760). */
+        final boolean oldestCatalog;
+        /** The plan's {@code effectiveDateForExistingSubscriptions} in this version, or null. */
+        final Instant effectiveForExisting;
         final Set<String> units;
         final Map<String, Period> periodByUnit;
 
-        Version(Instant effective, Set<String> units, Map<String, Period> periodByUnit) {
+        Version(Instant effective, boolean oldestCatalog, Instant effectiveForExisting, Set<String> units,
+                Map<String, Period> periodByUnit) {
             this.effective = effective;
+            this.oldestCatalog = oldestCatalog;
+            this.effectiveForExisting = effectiveForExisting;
             this.units = Collections.unmodifiableSet(units);
             this.periodByUnit = Collections.unmodifiableMap(periodByUnit);
+        }
+
+        @Override
+        public String toString() {
+            return "catalog version of " + effective;
         }
     }
 
     final String planName;
-    /** Oldest first. */
+    /** Oldest first; only versions that contain the plan. */
     final List<Version> versions;
 
     PlanUnits(String planName, List<Version> versions) {
@@ -38,47 +51,43 @@ final class PlanUnits {
     }
 
     /**
-     * The versions that apply to a record dated {@code at}: the one in effect then and every older
-     * one that contains the plan (a subscription keeps the version it started on). A record dated
-     * before the first version containing the plan sees that first version.
+     * The version Kill Bill bills usage dated {@code at} under, for a subscription whose last
+     * creation or plan change took effect at {@code changePlanDate}; null when no version has the
+     * plan. This mirrors {@code DefaultVersionedCatalog.findCatalogPlanEntry} (Kill Bill 0.22 and
+     * 0.24): among the versions in effect at {@code at} (only the tenant's first one if none is
+     * yet), newest first, skipping those without the plan, the first that is the oldest catalog or
+     * not newer than {@code changePlanDate} (a new subscription takes the version current when it
+     * was created or changed) or whose plan's {@code effectiveDateForExistingSubscriptions} is
+     * reached at {@code at}; failing all, the newest without such a date.
      */
-    private List<Version> applicable(Instant at) {
-        int last = -1;
-        for (int i = 0; i < versions.size(); i++) {
-            if (!versions.get(i).effective.isAfter(at)) {
-                last = i;
+    Version versionFor(Instant at, Instant changePlanDate) {
+        boolean anyInEffect = false;
+        for (Version v : versions) {
+            anyInEffect |= !v.effective.isAfter(at);
+        }
+        Version candidate = null;
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            Version v = versions.get(i);
+            boolean inEffect = !v.effective.isAfter(at) || !anyInEffect && v.oldestCatalog;
+            if (!inEffect) {
+                continue;
+            }
+            if (v.oldestCatalog || !changePlanDate.isBefore(v.effective)) {
+                return v;
+            }
+            if (v.effectiveForExisting != null) {
+                if (!at.isBefore(v.effectiveForExisting)) {
+                    return v;
+                }
+            } else if (candidate == null) {
+                candidate = v;
             }
         }
-        return last < 0 ? versions.subList(0, Math.min(1, versions.size())) : versions.subList(0, last + 1);
+        return candidate;
     }
 
-    boolean allows(String unit, Instant at) {
-        for (Version v : applicable(at)) {
-            if (v.units.contains(unit)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The units known for a record dated {@code at}, sorted, for error messages. */
-    Set<String> unitsAt(Instant at) {
-        Set<String> all = new TreeSet<>();
-        for (Version v : applicable(at)) {
-            all.addAll(v.units);
-        }
-        return all;
-    }
-
-    /** The billing period of the usage section of {@code unit} (newest applicable version), or null. */
-    Period periodOf(String unit, Instant at) {
-        List<Version> a = applicable(at);
-        for (int i = a.size() - 1; i >= 0; i--) {
-            Period p = a.get(i).periodByUnit.get(unit);
-            if (p != null) {
-                return p;
-            }
-        }
-        return null;
+    /** The units of the version {@link #versionFor} picks, sorted, for error messages. */
+    static Set<String> unitsOf(Version v) {
+        return v == null ? Set.of() : new TreeSet<>(v.units);
     }
 }

@@ -127,6 +127,18 @@ public final class ReflectiveKillbillLine implements KillbillLine {
     }
 
     @Override
+    public Instant effectiveDateOf(org.killbill.billing.entitlement.api.SubscriptionEvent event) {
+        try {
+            return toInstant(org.killbill.billing.entitlement.api.SubscriptionEvent.class.getMethod("getEffectiveDate").invoke(event), false);
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        } catch (InvocationTargetException e) {
+            Throwable t = e.getCause();
+            throw t instanceof RuntimeException ? (RuntimeException) t : new IllegalStateException(t);
+        }
+    }
+
+    @Override
     public UsageRecord usageRecord(Instant recordDate, BigDecimal amount) {
         Object[] args;
         if (dateTimeLine) {

@@ -40,28 +40,53 @@ final class SourceMonitor implements PipelineListener {
         }
     }
 
-    private static final String UNKNOWN_TENANT = "(unknown)";
+    /** Counters of messages whose tenant Kill Bill did not resolve (unknown, invalid, or not read yet). */
+    static final String UNRESOLVED = "(unresolved)";
+    /** Counters of resolved tenants beyond {@code maxTenants}. */
+    static final String OTHER = "(other)";
+    // a tenant id is 36 characters; anything longer is not one and is never kept
+    private static final int MAX_KEY_LENGTH = 64;
 
     private final String source;
     private final Clock clock;
     private final MetricsSink metrics;
     private final Function<String, String> tenantIdOfRef;
+    private final int maxTenants;
     private final ConcurrentMap<String, TenantCounters> byTenant = new ConcurrentHashMap<>();
     private final LongAdder lateAccepted = new LongAdder();
     private volatile Instant pausedSince;
     private volatile String pauseReason;
 
-    SourceMonitor(String source, Clock clock, MetricsSink metrics, Function<String, String> tenantIdOfRef) {
+    /**
+     * @param tenantIdOfRef the Kill Bill tenant id of a message's tenant value (an id or
+     *        {@code apiKey:<key>}) when Kill Bill resolved it already, else null; never calls Kill Bill
+     * @param maxTenants resolved tenants with their own counters; later ones count under {@value #OTHER}
+     */
+    SourceMonitor(String source, Clock clock, MetricsSink metrics, Function<String, String> tenantIdOfRef, int maxTenants) {
         this.source = source;
         this.clock = clock;
         this.metrics = metrics;
         this.tenantIdOfRef = tenantIdOfRef;
+        this.maxTenants = maxTenants;
     }
 
     private TenantCounters tenant(MessageEvent e) {
         String ref = e.tenant();
-        String id = ref == null ? UNKNOWN_TENANT : tenantIdOfRef.apply(ref);
-        return byTenant.computeIfAbsent(id == null ? ref : id, k -> new TenantCounters());
+        return countersOf(ref == null ? null : tenantIdOfRef.apply(ref));
+    }
+
+    // The tenant value comes from the payload: only ids Kill Bill resolved get their own entry, so
+    // a producer cannot grow this map with made-up or huge values.
+    private TenantCounters countersOf(String resolvedTenantId) {
+        String key = resolvedTenantId == null || resolvedTenantId.length() > MAX_KEY_LENGTH ? UNRESOLVED : resolvedTenantId;
+        TenantCounters c = byTenant.get(key);
+        if (c != null) {
+            return c;
+        }
+        if (!key.equals(UNRESOLVED) && byTenant.size() >= maxTenants) {
+            key = OTHER;
+        }
+        return byTenant.computeIfAbsent(key, k -> new TenantCounters());
     }
 
     private void metric(String what) {
@@ -112,7 +137,7 @@ final class SourceMonitor implements PipelineListener {
 
     void lateAccepted(String tenantId) {
         lateAccepted.increment();
-        byTenant.computeIfAbsent(tenantId, k -> new TenantCounters()).lateAccepted.increment();
+        countersOf(tenantId).lateAccepted.increment();
         metric("late_accepted");
     }
 

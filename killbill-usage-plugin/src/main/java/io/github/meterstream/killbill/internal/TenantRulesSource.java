@@ -8,5 +8,16 @@ import java.util.UUID;
 @FunctionalInterface
 public interface TenantRulesSource {
 
+    /**
+     * The rules of {@code tenantId}; {@link MeterstreamTenantRules#holdReason() held} ones when its
+     * configuration cannot be used.
+     *
+     * @throws io.github.meterstream.core.TransientFailure when they cannot be read now
+     */
     MeterstreamTenantRules rulesFor(UUID tenantId);
+
+    /** Tenants whose usage is held, with the reason (for the status page). */
+    default java.util.Map<UUID, String> problems() {
+        return java.util.Map.of();
+    }
 }

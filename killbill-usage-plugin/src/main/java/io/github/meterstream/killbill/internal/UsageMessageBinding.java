@@ -2,6 +2,7 @@ package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.MessageContract;
 import io.github.meterstream.core.usage.UnitUsageRecord;
+import io.github.meterstream.core.usage.SubscriptionResolver;
 import io.github.meterstream.core.usage.UsageContractConfig;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.core.usage.UsageMessageContract;
@@ -15,15 +16,30 @@ import java.util.List;
 
 /**
  * The usage message contract of broker-core, bound to the plugin: messages naming their tenant by
- * api key are deduplicated under the tenant id that Kill Bill resolves for the key (so the same
- * usage sent once with the id and once with the key is one message).
+ * api key are deduplicated under the tenant id that Kill Bill resolves for the key, and messages
+ * naming their subscription by external key under the subscription id Kill Bill resolves for it (so
+ * the same usage sent once with the id and once with the key is one message: one idempotency claim,
+ * and once the key is cached one ordering lane). Both lookups run on worker threads when the key is
+ * computed; Kill Bill not answering there is a transient failure (retried), an unknown tenant or
+ * subscription a dead-letter.
  */
 public final class UsageMessageBinding implements UsageBinding<UsageMessage> {
 
     private final UsageMessageContract contract;
 
     public UsageMessageBinding(UsageContractConfig config, KillbillLookups lookups) {
-        this.contract = new UsageMessageContract(config).withApiKeyResolver(lookups::tenantIdOfApiKey);
+        this.contract = new UsageMessageContract(config).withApiKeyResolver(lookups::tenantIdOfApiKey)
+                .withSubscriptionResolver(new SubscriptionResolver() {
+                    @Override
+                    public String subscriptionId(String tenantId, String externalKey) {
+                        return lookups.subscriptionIdOfExternalKey(tenantId, externalKey);
+                    }
+
+                    @Override
+                    public String cachedSubscriptionId(String tenantId, String externalKey) {
+                        return lookups.cachedSubscriptionIdOfExternalKey(tenantId, externalKey);
+                    }
+                });
     }
 
     @Override

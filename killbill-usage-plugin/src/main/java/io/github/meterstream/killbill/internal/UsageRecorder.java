@@ -1,5 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
+import io.github.meterstream.core.MessageContext;
 import io.github.meterstream.core.MessageHandler;
 import io.github.meterstream.core.PermanentFailure;
 import io.github.meterstream.core.ReasonCodes;
@@ -24,8 +25,10 @@ import java.util.UUID;
  * Bill's answer into the pipeline's outcome:
  * <ul>
  *   <li>success: {@link MessageHandler.Outcome#PROCESSED};</li>
- *   <li>{@code UsageApiException} with {@code USAGE_RECORD_TRACKING_ID_ALREADY_EXISTS} (50000): the
- *       usage is already in Kill Bill, {@link MessageHandler.Outcome#ALREADY_PROCESSED};</li>
+ *   <li>{@code UsageApiException} with {@code USAGE_RECORD_TRACKING_ID_ALREADY_EXISTS} (50000): when an
+ *       earlier attempt of this message may have written it ({@link MessageContext#earlierAttemptMayHaveWritten()}:
+ *       its claim was taken over), the usage is already in Kill Bill, {@link MessageHandler.Outcome#ALREADY_PROCESSED};
+ *       after a fresh claim it is someone else's usage under this tracking id: permanent {@code IDEMPOTENCY_CONFLICT};</li>
  *   <li>database, connection or timeout errors anywhere in the cause chain: {@link TransientFailure}
  *       (the pipeline retries, and pauses consumption while they keep coming);</li>
  *   <li>unknown subscription ({@code IllegalStateException}/{@code ObjectDoesNotExist}): permanent
@@ -53,8 +56,11 @@ public final class UsageRecorder {
         this.password = password;
     }
 
-    /** Checks and records {@code r}, received on {@code source} bound to {@code allowedTenants}. */
-    public RecordResult record(UsageRequest r, String source, List<String> allowedTenants) {
+    /**
+     * Checks and records {@code r}, received on {@code source} bound to {@code allowedTenants};
+     * {@code delivery} tells whether an earlier attempt at its idempotency key may have written it.
+     */
+    public RecordResult record(UsageRequest r, String source, List<String> allowedTenants, MessageContext delivery) {
         String trackingId = r.trackingId();
         if (trackingId == null || trackingId.isBlank()) {
             // Kill Bill would invent one, and every redelivery would then be counted again
@@ -90,9 +96,21 @@ public final class UsageRecorder {
             return new RecordResult(tenantId, MessageHandler.Outcome.PROCESSED, verdict.late);
         } catch (UsageApiException e) {
             if (KillbillLookups.isDuplicateTrackingId(e)) {
-                LOG.info("Kill Bill already has trackingId {} for subscription {} (tenant {}): duplicate", trackingId,
-                        verdict.subscription.id, tenant);
-                return new RecordResult(tenantId, MessageHandler.Outcome.ALREADY_PROCESSED, verdict.late);
+                if (delivery.earlierAttemptMayHaveWritten()) {
+                    // an earlier attempt of this message (its claim was taken over) may have recorded it
+                    LOG.info("Kill Bill already has trackingId {} for subscription {} (tenant {}), written by an earlier attempt: duplicate",
+                            trackingId, verdict.subscription.id, tenant);
+                    return new RecordResult(tenantId, MessageHandler.Outcome.ALREADY_PROCESSED, verdict.late);
+                }
+                // The claim was fresh: no attempt of ours wrote under this key in the dedupe window, so
+                // whatever Kill Bill holds came from elsewhere and may be other usage. Acking would
+                // drop this usage silently; dead-lettering keeps it for a person to decide.
+                throw new PermanentFailure(ReasonCodes.IDEMPOTENCY_CONFLICT, "Kill Bill already holds usage with trackingId '"
+                        + trackingId + "' for subscription " + verdict.subscription.id + " that Meterstream did not record within its "
+                        + "dedupe window (idempotency.retention): either a producer reused the trackingId for other usage (publish "
+                        + "this usage with a new trackingId) or it was recorded by another path or before the window (compare "
+                        + "with Kill Bill's usage of the subscription; if it is the same usage, discard this dead letter)",
+                        tenant, trackingId, e);
             }
             if (FailureClassifier.isTransient(e)) {
                 throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
@@ -121,6 +139,11 @@ public final class UsageRecorder {
                 }
             }
         }
+    }
+
+    /** Tenants whose usage is held because their rules cannot be used, with the reason. */
+    public java.util.Map<UUID, String> heldTenants() {
+        return rules.heldTenants();
     }
 
     /** The outcome of one message and the tenant it resolved to. */

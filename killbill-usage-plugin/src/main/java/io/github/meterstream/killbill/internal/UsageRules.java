@@ -1,6 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import org.slf4j.Logger;
@@ -13,6 +14,7 @@ import java.time.LocalDate;
 import java.time.Period;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -60,6 +62,9 @@ public final class UsageRules {
         }
     }
 
+    /** Reason code of the transient failure of a tenant whose rules cannot be used. */
+    public static final String TENANT_RULES_UNUSABLE = "TENANT_RULES_UNUSABLE";
+
     private final KillbillLookups lookups;
     private final TenantRulesSource tenantRules;
     private final Clock clock;
@@ -85,6 +90,12 @@ public final class UsageRules {
                     + "; publish it to the source bound to that tenant", tenant, trackingId, null);
         }
         MeterstreamTenantRules rules = tenantRules.rulesFor(tenantId);
+        if (rules.holdReason() != null) {
+            // Transient on purpose: the usage waits in the broker until the tenant's configuration is
+            // fixed, instead of being recorded under rules the tenant did not choose or dead-lettered.
+            throw new TransientFailure(TENANT_RULES_UNUSABLE, "usage of tenant " + tenant + " is held: " + rules.holdReason(),
+                    tenant, trackingId, null);
+        }
         if (!rules.allowsSource(source)) {
             throw new PermanentFailure(MeterstreamReasonCodes.SOURCE_NOT_ALLOWED, "tenant " + tenant + " accepts usage only from sources "
                     + rules.sources() + " (its plugin configuration 'sources'), not from " + source, tenant, trackingId, null);
@@ -92,7 +103,6 @@ public final class UsageRules {
         ResolvedSubscription sub = lookups.subscription(tenantId, r);
         Instant now = clock.instant();
         Instant latestAllowed = now.plus(rules.forwardDatedTolerance());
-        PlanUnits plan = sub.planName == null ? null : lookups.planUnits(tenantId, sub.planName, trackingId);
         int previousPeriods = -1;
         boolean late = false;
         for (UsageRequest.Unit unit : r.units()) {
@@ -114,15 +124,20 @@ public final class UsageRules {
                             + " is more than " + rules.forwardDatedTolerance() + " ahead of Kill Bill's clock (" + now
                             + "; tenant setting forward-dated-tolerance); send usage once it happened", tenant, trackingId, null);
                 }
-                if (plan == null || !plan.allows(unit.unitType(), at)) {
-                    Set<String> known = plan == null ? Set.of() : plan.unitsAt(at);
+                // Kill Bill bills the record under the plan in effect at its date, in the catalog version
+                // it picks for this subscription at that date: the check asks exactly that version.
+                ResolvedSubscription.PlanSpan span = sub.planAt(at);
+                PlanUnits plan = span == null ? null : lookups.planUnits(tenantId, span.planName, trackingId);
+                PlanUnits.Version version = plan == null ? null : plan.versionFor(at, span.from);
+                if (version == null || !version.units.contains(unit.unitType())) {
                     throw new PermanentFailure(MeterstreamReasonCodes.UNIT_NOT_IN_PLAN, "unit type '" + unit.unitType()
-                            + "' is not used by plan " + sub.planName + " of subscription " + sub.id + " in the catalog versions in effect at "
-                            + at + " (units of the plan: " + known + "); Kill Bill would store it and never bill it",
+                            + "' is not billed at " + at + " by subscription " + sub.id + ": plan " + (span == null ? null : span.planName)
+                            + (version == null ? " (in no catalog version)" : " of the " + version + ", the one Kill Bill uses for it then")
+                            + " has units " + PlanUnits.unitsOf(version) + "; Kill Bill would store it and never bill it",
                             tenant, trackingId, null);
                 }
                 if (sub.chargedThrough != null) {
-                    Period period = plan.periodOf(unit.unitType(), at);
+                    Period period = version.periodByUnit.get(unit.unitType());
                     if (period != null) {
                         if (previousPeriods < 0) {
                             previousPeriods = lookups.readMaxPreviousPeriods(tenantId);
@@ -148,6 +163,11 @@ public final class UsageRules {
             }
         }
         return new Verdict(tenantId, sub, late);
+    }
+
+    /** Tenants whose usage is held because their rules cannot be used, with the reason. */
+    Map<UUID, String> heldTenants() {
+        return tenantRules.problems();
     }
 
     static boolean containsIgnoreCase(List<String> values, String value) {

@@ -54,6 +54,15 @@ public final class FakeCatalog {
         return Fake.of(Plan.class, "getName", name, "getAllPhases", phases);
     }
 
+    /**
+     * A plan whose catalog version applies to subscriptions created before it from {@code
+     * effectiveForExisting} on (Kill Bill's {@code effectiveDateForExistingSubscriptions}).
+     */
+    public static Plan plan(String name, Instant effectiveForExisting, PlanPhase... phases) {
+        return Fake.of(Plan.class, "getName", name, "getAllPhases", phases,
+                "getEffectiveDateForExistingSubscriptions", Date.from(effectiveForExisting));
+    }
+
     public static PlanPhase phase(Usage... usages) {
         return Fake.of(PlanPhase.class, "getUsages", usages);
     }

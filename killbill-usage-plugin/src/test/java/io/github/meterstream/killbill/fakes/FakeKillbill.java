@@ -12,6 +12,8 @@ import org.killbill.billing.entitlement.api.EntitlementApi;
 import org.killbill.billing.entitlement.api.Subscription;
 import org.killbill.billing.entitlement.api.SubscriptionApi;
 import org.killbill.billing.entitlement.api.SubscriptionApiException;
+import org.killbill.billing.entitlement.api.SubscriptionEvent;
+import org.killbill.billing.entitlement.api.SubscriptionEventType;
 import org.killbill.billing.invoice.api.InvoiceUserApi;
 import org.killbill.billing.osgi.api.OSGIKillbill;
 import org.killbill.billing.osgi.api.PluginsInfoApi;
@@ -58,12 +60,39 @@ public final class FakeKillbill implements OSGIKillbill {
         public volatile Instant start;
         public volatile Instant end;
         public volatile java.time.LocalDate chargedThrough;
+        /** Plan changes after creation: effective date and new plan, as Kill Bill lists them (CHANGE events). */
+        private final List<Object[]> changes = new CopyOnWriteArrayList<>();
+        private final String initialPlan;
 
         Sub(UUID tenantId, String externalKey, String planName, Instant start) {
             this.tenantId = tenantId;
             this.externalKey = externalKey;
             this.planName = planName;
+            this.initialPlan = planName;
             this.start = start;
+        }
+
+        /** Changes the plan effective {@code at}: a CHANGE event, and the last active plan. */
+        public Sub changePlan(Instant at, String newPlan) {
+            changes.add(new Object[] {at, newPlan});
+            planName = newPlan;
+            return this;
+        }
+
+        /** START_ENTITLEMENT and START_BILLING at the start, then one CHANGE per plan change. */
+        private List<SubscriptionEvent> events() {
+            List<SubscriptionEvent> out = new ArrayList<>();
+            out.add(event(SubscriptionEventType.START_ENTITLEMENT, start, initialPlan));
+            out.add(event(SubscriptionEventType.START_BILLING, start, initialPlan));
+            for (Object[] c : changes) {
+                out.add(event(SubscriptionEventType.CHANGE, (Instant) c[0], (String) c[1]));
+            }
+            return out;
+        }
+
+        private static SubscriptionEvent event(SubscriptionEventType type, Instant at, String plan) {
+            return Fake.of(SubscriptionEvent.class, "getSubscriptionEventType", type, "getEffectiveDate", dt(at),
+                    "getNextPlan", Fake.of(Plan.class, "getName", plan));
         }
 
         Subscription asSubscription() {
@@ -71,6 +100,7 @@ public final class FakeKillbill implements OSGIKillbill {
                     "getId", id,
                     "getExternalKey", externalKey,
                     "getLastActivePlan", (Fake.Answer) a -> Fake.of(Plan.class, "getName", planName),
+                    "getSubscriptionEvents", (Fake.Answer) a -> events(),
                     "getBillingStartDate", (Fake.Answer) a -> dt(start),
                     "getEffectiveStartDate", (Fake.Answer) a -> dt(start),
                     "getEffectiveEndDate", (Fake.Answer) a -> dt(end),
@@ -91,6 +121,9 @@ public final class FakeKillbill implements OSGIKillbill {
     public final FakeUsageUserApi usage = new FakeUsageUserApi(this);
     public final AtomicInteger logins = new AtomicInteger();
     public final AtomicInteger subscriptionLookups = new AtomicInteger();
+    /** Failures the next {@code getTenantValuesForKey} calls throw, one per call (a database that is down). */
+    public final java.util.Queue<java.util.function.Supplier<Exception>> tenantValuesFailNext =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public UUID tenant(String apiKey) {
         UUID id = UUID.randomUUID();
@@ -145,6 +178,10 @@ public final class FakeKillbill implements OSGIKillbill {
                     throw new TenantApiException(ErrorCode.TENANT_DOES_NOT_EXIST_FOR_API_KEY, a[0]);
                 },
                 "getTenantValuesForKey", (Fake.Answer) a -> {
+                    java.util.function.Supplier<Exception> failure = tenantValuesFailNext.poll();
+                    if (failure != null) {
+                        throw failure.get();
+                    }
                     String v = tenantValues.get(((TenantContext) a[1]).getTenantId() + "/" + a[0]);
                     return v == null ? List.of() : List.of(v);
                 });

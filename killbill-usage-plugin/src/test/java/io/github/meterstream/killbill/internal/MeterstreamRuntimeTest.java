@@ -95,10 +95,15 @@ class MeterstreamRuntimeTest {
     }
 
     MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, io.github.meterstream.core.BrokerSourceFactory... extra) {
+        return start(p, store, t -> MeterstreamTenantRules.defaults(), extra);
+    }
+
+    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, TenantRulesSource tenantRules,
+                                           io.github.meterstream.core.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
         MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, Clock.systemUTC(),
-                t -> MeterstreamTenantRules.defaults(), factories, store,
+                tenantRules, factories, store,
                 name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
         runtimes.add(r);
         r.start();
@@ -182,6 +187,56 @@ class MeterstreamRuntimeTest {
                 && runtimes.stream().allMatch(r -> counts(r).get("inFlight").equals(0L)));
         assertThat(kb.usage.rows("trk-race")).hasSize(1);
         assertThat(kb.usage.calls).hasValue(1);
+    }
+
+    @Test
+    @DisplayName("one usage sent by subscription id and by external key at once reaches Kill Bill once")
+    void subscriptionIdAndExternalKeyAreOneMessage() {
+        // Kill Bill's own check would let both copies insert if both reached it at the same moment
+        kb.usage.raceWindow = new CyclicBarrier(2);
+        kb.usage.raceWindowMillis = 500;
+        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+
+        String byId = message(tenant, sub.id, "trk-both", "api-calls");
+        broker.publish("usage", byId);
+        broker.publish("usage", byId.replace("\"subscriptionId\":\"" + sub.id + "\"", "\"subscriptionExternalKey\":\"sub-1\""));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> broker.depth("usage") == 0 && counts(r).get("inFlight") == 0L
+                && counts(r).get("recorded") + counts(r).get("duplicates") == 2);
+        assertThat(kb.usage.rows("trk-both")).hasSize(1);
+        assertThat(kb.usage.calls).hasValue(1);
+        assertThat(counts(r)).containsEntry("recorded", 1L).containsEntry("duplicates", 1L).containsEntry("deadLettered", 0L);
+    }
+
+    @Test
+    @DisplayName("with the JDBC store, keys completed longer ago than idempotency.retention are purged in the background until stop")
+    void purgesTheIdempotencyTable() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:purge-runtime-" + SEQ.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
+        Clock fortyDaysAgo = Clock.offset(Clock.systemUTC(), Duration.ofDays(-40));
+        JdbcIdempotencyStore past = new JdbcIdempotencyStore(ds, "meterstream_idempotency", fortyDaysAgo, "node-old");
+        past.createTableIfAbsent();
+        io.github.meterstream.core.idempotency.IdempotencyKey old = io.github.meterstream.core.idempotency.IdempotencyKey.of(
+                tenant.toString(), "id:" + sub.id, "trk-old");
+        past.complete(old, past.claim(old, "f", Duration.ofMinutes(5)).claimToken());
+        long before = meterstreamThreads();
+
+        MeterstreamRuntime<UsageMessage> r = start(config("idempotency.purge-interval", "20ms"),
+                new JdbcIdempotencyStore(ds, "meterstream_idempotency", Clock.systemUTC(), "node-a"));
+        broker.publish("usage", message(tenant, sub.id, "trk-new", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-new").size() == 1 && rows(ds) == 1);
+        r.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> meterstreamThreads() == before);
+        assertThat(rows(ds)).as("the recent key stays").isEqualTo(1);
+    }
+
+    static int rows(JdbcDataSource ds) throws java.sql.SQLException {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.ResultSet rs = c.createStatement()
+                .executeQuery("SELECT COUNT(*) FROM meterstream_idempotency")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     @Test
@@ -331,6 +386,33 @@ class MeterstreamRuntimeTest {
         assertThat(myUsage.get("counts").toString()).contains("recorded=3"); // by id and by api key
         assertThat(myUsage).doesNotContainKeys("lastError", "tenants");
         assertThat(mine.toString()).doesNotContain(otherTenant.toString());
+    }
+
+    @Test
+    @DisplayName("a tenant whose configuration cannot be used is held and listed in the status; other tenants go on")
+    void heldTenantInStatus() {
+        String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
+        TenantRulesSource rules = new TenantRulesSource() {
+            @Override
+            public MeterstreamTenantRules rulesFor(UUID t) {
+                return t.equals(tenant) ? MeterstreamTenantRules.held(reason) : MeterstreamTenantRules.defaults();
+            }
+
+            @Override
+            public Map<UUID, String> problems() {
+                return Map.of(tenant, reason);
+            }
+        };
+        MeterstreamRuntime<UsageMessage> r = start(config("sources.usage.pipeline.circuit.failure-threshold", "1000"),
+                new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(tenant, sub.id, "trk-held", "api-calls"));
+        broker.publish("usage", message(otherTenant, otherSub.id, "trk-other", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-other").size() == 1 && counts(r).get("retried") >= 2);
+        assertThat(kb.usage.rows("trk-held")).isEmpty();
+        assertThat(counts(r).get("deadLettered")).isZero();
+        assertThat(r.status(null).get("heldTenants").toString()).contains(tenant.toString()).contains("late-usage-policy");
+        assertThat(r.status(otherTenant.toString()).get("heldTenants").toString()).doesNotContain(tenant.toString());
     }
 
     @SuppressWarnings("unchecked")

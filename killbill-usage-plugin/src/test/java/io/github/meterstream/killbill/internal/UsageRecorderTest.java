@@ -1,5 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
+import io.github.meterstream.core.MessageContext;
 import io.github.meterstream.core.MessageHandler;
 import io.github.meterstream.core.PermanentFailure;
 import io.github.meterstream.core.TransientFailure;
@@ -87,8 +88,16 @@ class UsageRecorderTest {
         return TestRequest.forTenant(tenant).subscription(sub.id).usage(unit, date, amount);
     }
 
+    /** What the pipeline tells the handler: false when this message's idempotency claim was fresh. */
+    boolean earlierAttemptMayHaveWritten = true;
+
     UsageRecorder.RecordResult record(UsageRequest r) {
-        return recorder().record(r, SOURCE, List.of());
+        return record(r, List.of());
+    }
+
+    UsageRecorder.RecordResult record(UsageRequest r, List<String> allowedTenants) {
+        MessageContext delivery = earlierAttemptMayHaveWritten ? TestDelivery.TAKEN_OVER : TestDelivery.FRESH;
+        return recorder().record(r, SOURCE, allowedTenants, delivery);
     }
 
     static PermanentFailure permanent(Runnable r) {
@@ -151,7 +160,7 @@ class UsageRecorderTest {
         }
 
         @Test
-        @DisplayName("a unit only in an older catalog version containing the plan is accepted")
+        @DisplayName("a unit dropped by a newer catalog version is accepted while the subscription stays on the older one")
         void olderVersionUnit() {
             record(usage("limited-unit", "2025-06-14T10:00:00Z", "1"));
             assertThat(kb.usage.rows).hasSize(1);
@@ -191,7 +200,7 @@ class UsageRecorderTest {
         @Test
         @DisplayName("a source bound to other tenants rejects the message as TENANT_NOT_ALLOWED")
         void tenantNotAllowed() {
-            PermanentFailure f = permanent(() -> recorder().record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), SOURCE,
+            PermanentFailure f = permanent(() -> record(usage("api-calls", "2025-06-14T10:00:00Z", "1"),
                     List.of(otherTenant.toString())));
             assertThat(f.reasonCode()).isEqualTo("TENANT_NOT_ALLOWED");
             assertThat(f.getMessage()).contains("sources.usage.tenants");
@@ -201,7 +210,7 @@ class UsageRecorderTest {
         @Test
         @DisplayName("a source bound to the tenant accepts it (ids compared ignoring case)")
         void tenantAllowed() {
-            recorder().record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), SOURCE, List.of(tenant.toString().toUpperCase()));
+            record(usage("api-calls", "2025-06-14T10:00:00Z", "1"), List.of(tenant.toString().toUpperCase()));
             assertThat(kb.usage.rows).hasSize(1);
         }
 
@@ -243,12 +252,15 @@ class UsageRecorderTest {
         }
 
         @Test
-        @DisplayName("a unit added by a newer catalog version is refused for records before that version")
+        @DisplayName("a unit added by a newer catalog version is refused for a subscription Kill Bill keeps on the older one")
         void newerVersionUnit() {
+            // the subscription started before the newer version, which sets no effectiveDateForExistingSubscriptions
             assertThat(permanent(() -> record(usage("new-unit", "2025-05-14T10:00:00Z", "1"))).reasonCode())
                     .isEqualTo("UNIT_NOT_IN_PLAN");
-            record(usage("new-unit", "2025-06-14T10:00:00Z", "1").tracking("trk-2"));
-            assertThat(kb.usage.rows).hasSize(1);
+            PermanentFailure f = permanent(() -> record(usage("new-unit", "2025-06-14T10:00:00Z", "1").tracking("trk-2")));
+            assertThat(f.reasonCode()).isEqualTo("UNIT_NOT_IN_PLAN");
+            assertThat(f.getMessage()).contains("2024-01-01");
+            assertThat(kb.usage.rows).isEmpty();
         }
 
         @Test
@@ -313,6 +325,33 @@ class UsageRecorderTest {
         }
 
         @Test
+        @DisplayName("a tenant whose rules cannot be used is held (retried later), not recorded under the global rules")
+        void heldTenant() {
+            rules.put(tenant, MeterstreamTenantRules.held("its plugin configuration is invalid: sources: bad"));
+            assertThatThrownBy(() -> record(usage("api-calls", "2025-06-14T10:00:00Z", "1")))
+                    .isInstanceOf(TransientFailure.class)
+                    .hasMessageContaining("invalid").hasMessageContaining(tenant.toString());
+            assertThat(kb.usage.rows).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a database error reading the tenant's readMaxRawUsagePreviousPeriod is transient and the fallback is not remembered")
+        void readMaxLookupFailureIsTransient() {
+            sub.chargedThrough = LocalDate.parse("2025-06-01");
+            kb.tenantValue(tenant, "PER_TENANT_CONFIG", "{\"org.killbill.invoice.readMaxRawUsagePreviousPeriod\":\"5\"}");
+            kb.tenantValuesFailNext.add(() -> new RuntimeException("DBI", new SQLTransientConnectionException("connection refused")));
+            // dated 2025-01-02: inside the tenant's 5 periods, outside the global default of 2
+            TestRequest january = usage("api-calls", "2025-01-02T00:00:00Z", "1");
+
+            assertThatThrownBy(() -> record(january)).isInstanceOf(TransientFailure.class);
+            assertThat(kb.usage.rows).isEmpty();
+
+            // the database is back: the retry sees the tenant's own setting, not a cached default of 2
+            assertThat(record(january).outcome()).isEqualTo(MessageHandler.Outcome.PROCESSED);
+            assertThat(kb.usage.rows).hasSize(1);
+        }
+
+        @Test
         @DisplayName("Kill Bill's global readMaxRawUsagePreviousPeriod applies when the tenant sets none")
         void globalReadMax() {
             props.setProperty("org.killbill.invoice.readMaxRawUsagePreviousPeriod", "0");
@@ -335,12 +374,24 @@ class UsageRecorderTest {
     class Answers {
 
         @Test
-        @DisplayName("code 50000 (tracking id already exists) means the usage is already there: ALREADY_PROCESSED")
-        void duplicate() {
+        @DisplayName("code 50000 after a claim taken over from an earlier attempt is that attempt's own write: ALREADY_PROCESSED")
+        void duplicateOfOwnEarlierAttempt() {
             record(usage("api-calls", "2025-06-14T10:00:00Z", "1"));
+            earlierAttemptMayHaveWritten = true;
             UsageRecorder.RecordResult again = record(usage("api-calls", "2025-06-14T10:00:00Z", "1"));
             assertThat(again.outcome()).isEqualTo(MessageHandler.Outcome.ALREADY_PROCESSED);
             assertThat(kb.usage.rows).hasSize(1);
+        }
+
+        @Test
+        @DisplayName("code 50000 after a fresh claim is someone else's usage under this tracking id: IDEMPOTENCY_CONFLICT, not a silent ack")
+        void trackingIdTakenBySomethingElse() {
+            record(usage("api-calls", "2025-06-14T10:00:00Z", "1").tracking("trk-reused"));
+            earlierAttemptMayHaveWritten = false; // no earlier claim of ours existed for this key
+            PermanentFailure f = permanent(() -> record(usage("api-calls", "2025-06-14T11:00:00Z", "7").tracking("trk-reused")));
+            assertThat(f.reasonCode()).isEqualTo("IDEMPOTENCY_CONFLICT");
+            assertThat(f.getMessage()).contains("trk-reused").contains(sub.id.toString()).contains("new trackingId");
+            assertThat(kb.usage.rows).singleElement().satisfies(row -> assertThat(row.amount).isEqualByComparingTo("1"));
         }
 
         @Test

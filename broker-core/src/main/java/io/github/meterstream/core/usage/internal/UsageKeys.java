@@ -26,6 +26,11 @@ public final class UsageKeys {
         return m.subscriptionId() != null ? "id:" + m.subscriptionId() : fit("key:", m.subscriptionExternalKey());
     }
 
+    /** The scope of a subscription known by its id (from the message or resolved from its external key). */
+    public static String subscriptionIdScope(String subscriptionId) {
+        return "id:" + subscriptionId.toLowerCase(java.util.Locale.ROOT);
+    }
+
     /**
      * {@code prefix + value} when that fits an {@link IdempotencyKey} part; otherwise the value's
      * SHA-256, so that a 255-character external key still makes a key, and distinct values
