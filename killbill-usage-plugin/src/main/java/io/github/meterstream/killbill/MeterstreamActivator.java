@@ -21,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.servlet.Servlet;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.Hashtable;
 
@@ -73,8 +72,9 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             return;
         }
         try {
+            // The node id must survive a restart: a restarted node then takes back its dead claims at once.
             JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource.getDataSource(), config.idempotencyTable(), killbillClock,
-                    ManagementFactory.getRuntimeMXBean().getName());
+                    config.idempotencyNodeId());
             store.createTableIfAbsent();
             MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, killbillAPI, killbillClock, tenantRules,
                     SourceFactoryRegistry.available(MeterstreamActivator.class.getClassLoader()), store, metrics());

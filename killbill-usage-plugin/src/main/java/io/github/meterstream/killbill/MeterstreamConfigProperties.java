@@ -66,6 +66,8 @@ public final class MeterstreamConfigProperties {
      * so that the plugin reads the key under the name the store documents.
      */
     public static final ConfigKey<String> IDEMPOTENCY_TABLE = JdbcIdempotencyStore.TABLE_NAME;
+    /** This Kill Bill node's name in idempotency claims: the store's own declaration. */
+    public static final ConfigKey<String> IDEMPOTENCY_NODE_ID = JdbcIdempotencyStore.NODE_ID;
     public static final ConfigKey<Duration> IDEMPOTENCY_RETENTION = ConfigKey.duration("idempotency.retention", Duration.ofDays(30),
             "The dedupe window: idempotency keys completed longer ago are deleted. A copy redelivered later reaches Kill Bill, "
                     + "whose tracking-id check refuses it (50000, then dead-lettered as IDEMPOTENCY_CONFLICT): never billed twice, "
@@ -95,7 +97,7 @@ public final class MeterstreamConfigProperties {
 
     /** Every global key (the per-tenant rule defaults are in {@link MeterstreamTenantRules#KEYS}). */
     public static final List<ConfigKey<?>> KEYS = List.of(HEALTH_MAX_PAUSED, HEALTH_MAX_DISCONNECTED, KILLBILL_USERNAME,
-            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, IDEMPOTENCY_RETENTION, IDEMPOTENCY_PURGE_INTERVAL, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
+            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, IDEMPOTENCY_NODE_ID, IDEMPOTENCY_RETENTION, IDEMPOTENCY_PURGE_INTERVAL, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
             LATE_USAGE_MAX_PREVIOUS_PERIODS, STOP_TIMEOUT);
 
     private final ConfigValues values;
@@ -105,6 +107,7 @@ public final class MeterstreamConfigProperties {
     private final String killbillUsername;
     private final String killbillPassword;
     private final String idempotencyTable;
+    private final String idempotencyNodeId;
     private final Duration idempotencyRetention;
     private final Duration idempotencyPurgeInterval;
     private final int cacheTenants;
@@ -131,6 +134,8 @@ public final class MeterstreamConfigProperties {
             throw new ConfigException(PREFIX + KILLBILL_PASSWORD.name(), "is required when " + PREFIX + KILLBILL_USERNAME.name() + " is set");
         }
         this.idempotencyTable = values.get(IDEMPOTENCY_TABLE);
+        String nodeId = values.get(IDEMPOTENCY_NODE_ID);
+        this.idempotencyNodeId = nodeId == null ? JdbcIdempotencyStore.defaultNodeId() : nodeId;
         this.idempotencyRetention = values.get(IDEMPOTENCY_RETENTION);
         this.idempotencyPurgeInterval = values.get(IDEMPOTENCY_PURGE_INTERVAL);
         this.cacheTenants = values.get(CACHE_TENANTS);
@@ -204,6 +209,11 @@ public final class MeterstreamConfigProperties {
 
     public String idempotencyTable() {
         return idempotencyTable;
+    }
+
+    /** This node's id in idempotency claims (configured, or the host name). */
+    public String idempotencyNodeId() {
+        return idempotencyNodeId;
     }
 
     /** How long a completed idempotency key is kept (the dedupe window). */

@@ -5,6 +5,7 @@ import io.github.meterstream.core.config.ConfigKey;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -74,6 +75,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             .rule(JdbcIdempotencyStore::isPlainIdentifier, "must be a plain SQL identifier: a letter or '_', then"
                     + " letters, digits or '_', at most 63 characters");
 
+    /** This node's name in claims; unset, {@link #defaultNodeId()}. */
+    public static final ConfigKey<String> NODE_ID = ConfigKey.string("idempotency.jdbc.node-id", null,
+                    "Names this node in its idempotency claims: stable across restarts (a restarted node takes back its dead "
+                            + "claims at once) and never shared by two running nodes (each would take the other's live claims "
+                            + "for dead). Unset: the host name.")
+            .rule(v -> v == null || isValidNodeId(v), "must be 1 to 200 characters without '/'");
+
     private static final Logger LOG = LoggerFactory.getLogger(JdbcIdempotencyStore.class);
 
     // 63: PostgreSQL's limit, the lowest of the three. Unquoted everywhere, so H2 folding it to upper
@@ -133,9 +141,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.table = Objects.requireNonNull(tableName, "tableName");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-        if (nodeId.isEmpty() || nodeId.length() > 200 || nodeId.indexOf('/') >= 0) {
-            throw new IllegalArgumentException("idempotency node id must be 1 to 200 characters without '/', was '"
-                    + nodeId + "'");
+        if (!isValidNodeId(nodeId)) {
+            throw new IllegalArgumentException("idempotency node id " + NODE_ID.ruleTexts().get(0) + ", was '" + nodeId + "'");
         }
         this.owner = nodeId + '/' + INSTANCE;
         // The name is spliced into SQL text (identifiers cannot be bind parameters), hence the strict rule.
@@ -168,6 +175,29 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** A store in {@link #DEFAULT_TABLE_NAME}, with leases from the system clock. */
     public JdbcIdempotencyStore(DataSource dataSource, String nodeId) {
         this(dataSource, DEFAULT_TABLE_NAME, Clock.systemUTC(), nodeId);
+    }
+
+    static boolean isValidNodeId(String nodeId) {
+        return !nodeId.isEmpty() && nodeId.length() <= 200 && nodeId.indexOf('/') < 0;
+    }
+
+    /**
+     * This host's name, the default node id: stable across restarts of a node, different between
+     * hosts (containers included). Two consumers sharing one store on the same host need ids of
+     * their own.
+     */
+    public static String defaultNodeId() {
+        String name = null;
+        try {
+            name = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            name = System.getenv("HOSTNAME");
+        }
+        if (name == null || name.isBlank()) {
+            name = "localhost";
+        }
+        name = name.replace('/', '_');
+        return name.length() > 200 ? name.substring(0, 200) : name;
     }
 
     static boolean isPlainIdentifier(String name) {
