@@ -44,21 +44,21 @@ public final class ConsumerChannel {
 
     private final String name;
     private final Connection connection;
-    private volatile Channel channel;
     private final String queue;
     private final FlowGate gate;
     private final Receiver receiver;
     private final ExecutorService operations;
     private final LinkedBlockingDeque<Delivery> buffer = new LinkedBlockingDeque<>();
-    private final AtomicLong incarnation = new AtomicLong();
     private final Thread deliveryThread;
-    private volatile String consumerTag;
+    private final Channel firstChannel;
+    /** The subscription deliveries come from; replaced when the broker closes its channel. */
+    private volatile Subscription current;
     private volatile int prefetch;
 
     public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver) throws IOException {
         this.name = name;
         this.connection = connection;
-        this.channel = connection.createChannel();
+        this.firstChannel = connection.createChannel();
         this.queue = queue;
         this.gate = gate;
         this.receiver = receiver;
@@ -78,41 +78,73 @@ public final class ConsumerChannel {
     public void start(int prefetch) throws IOException {
         this.prefetch = prefetch;
         deliveryThread.start();
-        consume(channel);
+        consume(firstChannel);
+    }
+
+    /**
+     * One basic.consume on one channel. A delivery keeps its subscription: its tag means something
+     * only to that channel, and only until the channel closes (the incarnation counts closes; the
+     * client's recovery reuses the channel object with tags starting again at 1).
+     */
+    final class Subscription extends DefaultConsumer {
+        final Channel channel;
+        final AtomicLong incarnation = new AtomicLong();
+        volatile String tag;
+
+        Subscription(Channel channel) {
+            super(channel);
+            this.channel = channel;
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            buffer.add(new Delivery(ConsumerChannel.this, this, incarnation.get(), envelope, properties, body));
+        }
+
+        @Override
+        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+            // Dispatched after every delivery of the closing channel: those keep the old
+            // incarnation, deliveries after a recovery get the new one.
+            incarnation.incrementAndGet();
+            buffer.removeIf(d -> d.subscription == this);
+            if (sig.isInitiatedByApplication() || this != current) {
+                return; // closed by us, or a channel already replaced
+            }
+            LOG.warn("Consumer {} on queue '{}' lost its channel ({}); unacknowledged messages go back to the queue",
+                    name, queue, sig.getMessage());
+            if (!sig.isHardError() && !gate.isStopped()) {
+                // Closed by the broker alone (e.g. consumer_timeout, a channel error): the client
+                // only recovers whole connections. It would still recover this channel, with this
+                // consumer, at the next connection recovery, next to the one that replaces it: a
+                // second consumer whose deliveries nobody settles right. Aborting it removes it from
+                // the client's recovery table; it must happen before a new channel may reuse its
+                // number, since the client unregisters channels by number.
+                abortQuietly(channel);
+                reopenLater();
+            }
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            LOG.warn("Consumer {} was cancelled by the broker: queue '{}' deleted or its node down; no further deliveries "
+                    + "until the source is restarted", name, queue);
+        }
+    }
+
+    private static void abortQuietly(Channel ch) {
+        try {
+            ch.abort();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Aborting a closed channel failed: {}", e.toString());
+        }
     }
 
     private void consume(Channel ch) throws IOException {
         ch.basicQos(prefetch);
-        consumerTag = ch.basicConsume(queue, false, "", false, false, null, new DefaultConsumer(ch) {
-            @Override
-            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-                buffer.add(new Delivery(ConsumerChannel.this, incarnation.get(), envelope, properties, body));
-            }
-
-            @Override
-            public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
-                // Dispatched after every delivery of the closing channel: those keep the old
-                // incarnation, deliveries after a recovery get the new one.
-                incarnation.incrementAndGet();
-                buffer.clear();
-                if (sig.isInitiatedByApplication()) {
-                    return;
-                }
-                LOG.warn("Consumer {} on queue '{}' lost its channel ({}); unacknowledged messages go back to the queue",
-                        name, queue, sig.getMessage());
-                if (!sig.isHardError() && !gate.isStopped()) {
-                    // closed by the broker alone (e.g. consumer_timeout): the client only recovers whole connections
-                    reopenLater();
-                }
-            }
-
-            @Override
-            public void handleCancel(String tag) {
-                LOG.warn("Consumer {} was cancelled by the broker: queue '{}' deleted or its node down; no further deliveries "
-                        + "until the source is restarted", name, queue);
-            }
-        });
-        LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, consumerTag);
+        Subscription s = new Subscription(ch);
+        current = s;
+        s.tag = ch.basicConsume(queue, false, "", false, false, null, s);
+        LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, s.tag);
     }
 
     private void reopenLater() {
@@ -121,11 +153,14 @@ public final class ConsumerChannel {
                 if (gate.isStopped() || !connection.isOpen()) {
                     return;
                 }
+                Channel ch = null;
                 try {
-                    Channel ch = connection.createChannel();
-                    channel = ch;
+                    ch = connection.createChannel();
                     consume(ch);
                 } catch (IOException | RuntimeException e) {
+                    if (ch != null) {
+                        abortQuietly(ch);
+                    }
                     LOG.error("Consumer {} could not reopen its channel on queue '{}': {}; restart the source", name, queue, e.toString());
                 }
             });
@@ -144,7 +179,7 @@ public final class ConsumerChannel {
                 if (d == null) {
                     continue;
                 }
-                if (d.incarnation != incarnation.get()) {
+                if (d.incarnation != d.subscription.incarnation.get()) {
                     continue; // its channel closed: the broker delivers it again
                 }
                 if (!gate.isOpen()) {
@@ -163,9 +198,9 @@ public final class ConsumerChannel {
         }
     }
 
-    /** Whether {@code d} can still be settled: its channel incarnation is the open one. */
+    /** Whether {@code d} can still be settled: the channel that delivered it is open, in the same incarnation. */
     public boolean isCurrent(Delivery d) {
-        return d.incarnation == incarnation.get() && channel.isOpen();
+        return d.incarnation == d.subscription.incarnation.get() && d.subscription.channel.isOpen();
     }
 
     /** Acknowledges {@code d}; completes once the ack was written, exceptionally if its channel is gone. */
@@ -176,17 +211,17 @@ public final class ConsumerChannel {
     }
 
     /**
-     * Acknowledges {@code d}, then calls {@code then} with the error or {@code null}, on this
-     * channel's thread: a caller on the connection's thread (a publisher confirm) thereby never runs
-     * settlement callbacks there.
+     * Acknowledges {@code d} on the channel that delivered it, then calls {@code then} with the
+     * error or {@code null}, on this consumer's thread: a caller on the connection's thread (a
+     * publisher confirm) thereby never runs settlement callbacks there.
      */
     public void ack(Delivery d, Consumer<Throwable> then) {
-        onChannel(d, () -> channel.basicAck(d.deliveryTag(), false), then);
+        onChannel(d, () -> d.subscription.channel.basicAck(d.deliveryTag(), false), then);
     }
 
     /** Returns {@code d} to the queue at once (basic.nack with requeue), then calls {@code then} as {@link #ack(Delivery, Consumer)}. */
     public void requeue(Delivery d, Consumer<Throwable> then) {
-        onChannel(d, () -> channel.basicNack(d.deliveryTag(), false, true), then);
+        onChannel(d, () -> d.subscription.channel.basicNack(d.deliveryTag(), false, true), then);
     }
 
     private static void complete(CompletableFuture<Void> f, Throwable error) {
@@ -224,15 +259,15 @@ public final class ConsumerChannel {
 
     /** Stops the delivery thread's hand-outs and cancels the consumer; waits at most {@code millis}. */
     public void cancel(long millis) {
-        String tag = consumerTag;
-        if (tag == null || !channel.isOpen()) {
+        Subscription s = current;
+        if (s == null || s.tag == null || !s.channel.isOpen()) {
             return;
         }
         CompletableFuture<Void> cancelled = new CompletableFuture<>();
         try {
             operations.execute(() -> {
                 try {
-                    channel.basicCancel(tag);
+                    s.channel.basicCancel(s.tag);
                     cancelled.complete(null);
                 } catch (IOException | RuntimeException e) {
                     cancelled.completeExceptionally(e);
