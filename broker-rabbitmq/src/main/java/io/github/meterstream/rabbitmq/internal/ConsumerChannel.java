@@ -10,12 +10,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -30,6 +32,12 @@ import java.util.function.Consumer;
  *       broker stops at the prefetch limit, nothing is cancelled or requeued.</li>
  *   <li>Every operation on the channel (ack, nack, cancel) runs on one thread per channel, so
  *       settlements from any thread never use the channel concurrently.</li>
+ *   <li>The client recovers a lost connection with its channels and consumers. What it does not
+ *       recover is done here: a channel the broker closed alone (a channel error, {@code
+ *       consumer_timeout}) is replaced, and a consumer the broker cancelled (queue deleted, its
+ *       node down, a quorum leader moved) subscribes again, after the {@link TopologyCheck} (the
+ *       start-up declare or check) passed; both are retried every retry interval until they
+ *       succeed, and the {@link SubscriptionListener} hears whether the consumer is consuming.</li>
  * </ul>
  */
 public final class ConsumerChannel {
@@ -40,6 +48,30 @@ public final class ConsumerChannel {
         void receive(Delivery delivery);
     }
 
+    /** Declares or checks the queue before subscribing again, as the source does at start. */
+    @FunctionalInterface
+    public interface TopologyCheck {
+        void ensure() throws IOException, TimeoutException;
+    }
+
+    /** Hears when a consumer stops consuming without a connection loss, and when it consumes again. */
+    public interface SubscriptionListener {
+        /** {@code why} names the queue; called again with a newer reason on each failed attempt. */
+        void notConsuming(String consumer, String why);
+
+        void consuming(String consumer);
+    }
+
+    private static final SubscriptionListener NO_LISTENER = new SubscriptionListener() {
+        @Override
+        public void notConsuming(String consumer, String why) {
+        }
+
+        @Override
+        public void consuming(String consumer) {
+        }
+    };
+
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerChannel.class);
 
     private final String name;
@@ -47,22 +79,36 @@ public final class ConsumerChannel {
     private final String queue;
     private final FlowGate gate;
     private final Receiver receiver;
-    private final ExecutorService operations;
+    private final ScheduledExecutorService operations;
+    private final Duration retryInterval;
+    private final TopologyCheck topology;
+    private final SubscriptionListener listener;
     private final LinkedBlockingDeque<Delivery> buffer = new LinkedBlockingDeque<>();
     private final Thread deliveryThread;
     private final Channel firstChannel;
     /** The subscription deliveries come from; replaced when the broker closes its channel. */
     private volatile Subscription current;
     private volatile int prefetch;
+    /** Touched only on the operations thread. */
+    private String lastResubscribeFailure;
 
+    /** A consumer that re-subscribes without checking the topology, every second, telling nobody. */
     public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver) throws IOException {
+        this(connection, name, queue, gate, receiver, Duration.ofSeconds(1), () -> { }, NO_LISTENER);
+    }
+
+    public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver,
+                           Duration retryInterval, TopologyCheck topology, SubscriptionListener listener) throws IOException {
         this.name = name;
         this.connection = connection;
         this.firstChannel = connection.createChannel();
         this.queue = queue;
         this.gate = gate;
         this.receiver = receiver;
-        this.operations = Executors.newSingleThreadExecutor(daemon(name + "-channel"));
+        this.retryInterval = retryInterval;
+        this.topology = topology;
+        this.listener = listener;
+        this.operations = Executors.newSingleThreadScheduledExecutor(daemon(name + "-channel"));
         this.deliveryThread = daemon(name + "-delivery").newThread(this::deliverLoop);
     }
 
@@ -78,22 +124,26 @@ public final class ConsumerChannel {
     public void start(int prefetch) throws IOException {
         this.prefetch = prefetch;
         deliveryThread.start();
-        consume(firstChannel);
+        consume(firstChannel, new AtomicLong());
     }
 
     /**
      * One basic.consume on one channel. A delivery keeps its subscription: its tag means something
-     * only to that channel, and only until the channel closes (the incarnation counts closes; the
-     * client's recovery reuses the channel object with tags starting again at 1).
+     * only to that channel, and only until the channel closes. The incarnation counts the closes of
+     * the channel (the client's recovery reuses the channel object, and its tags start again); it
+     * is shared by every subscription on the channel, since a consumer cancelled by the broker
+     * hears nothing of the channel's later closes while its deliveries may still be unsettled.
      */
     final class Subscription extends DefaultConsumer {
         final Channel channel;
-        final AtomicLong incarnation = new AtomicLong();
+        final AtomicLong incarnation;
         volatile String tag;
+        private boolean retired;
 
-        Subscription(Channel channel) {
+        Subscription(Channel channel, AtomicLong incarnation) {
             super(channel);
             this.channel = channel;
+            this.incarnation = incarnation;
         }
 
         @Override
@@ -106,7 +156,7 @@ public final class ConsumerChannel {
             // Dispatched after every delivery of the closing channel: those keep the old
             // incarnation, deliveries after a recovery get the new one.
             incarnation.incrementAndGet();
-            buffer.removeIf(d -> d.subscription == this);
+            buffer.removeIf(d -> d.subscription.channel == channel);
             if (sig.isInitiatedByApplication() || this != current) {
                 return; // closed by us, or a channel already replaced
             }
@@ -119,15 +169,34 @@ public final class ConsumerChannel {
                 // second consumer whose deliveries nobody settles right. Aborting it removes it from
                 // the client's recovery table; it must happen before a new channel may reuse its
                 // number, since the client unregisters channels by number.
-                abortQuietly(channel);
-                reopenLater();
+                retire();
+                resubscribeLater(0);
             }
         }
 
         @Override
         public void handleCancel(String consumerTag) {
-            LOG.warn("Consumer {} was cancelled by the broker: queue '{}' deleted or its node down; no further deliveries "
-                    + "until the source is restarted", name, queue);
+            if (this != current || gate.isStopped()) {
+                return;
+            }
+            // The channel and the connection stay open, so the client's recovery does nothing.
+            String why = "consumer cancelled by the broker on queue '" + queue + "' (queue deleted, or its node down or its "
+                    + "leader moved); subscribing again every " + retryInterval.toMillis() + " ms";
+            LOG.warn("Consumer {}: {}", name, why);
+            listener.notConsuming(name, why);
+            resubscribeLater(0);
+        }
+
+        /**
+         * Aborts the closed channel once: that takes it out of the client's recovery table. The
+         * client unregisters channels by number, so this must happen before a new channel may reuse
+         * the number, and only once (a second abort could unregister the number's next holder).
+         */
+        synchronized void retire() {
+            if (!retired) {
+                retired = true;
+                abortQuietly(channel);
+            }
         }
     }
 
@@ -139,33 +208,69 @@ public final class ConsumerChannel {
         }
     }
 
-    private void consume(Channel ch) throws IOException {
+    private void consume(Channel ch, AtomicLong incarnation) throws IOException {
         ch.basicQos(prefetch);
-        Subscription s = new Subscription(ch);
+        Subscription s = new Subscription(ch, incarnation);
         current = s;
         s.tag = ch.basicConsume(queue, false, "", false, false, null, s);
         LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, s.tag);
     }
 
-    private void reopenLater() {
+    private void resubscribeLater(long delayMillis) {
         try {
-            operations.execute(() -> {
-                if (gate.isStopped() || !connection.isOpen()) {
-                    return;
-                }
-                Channel ch = null;
-                try {
-                    ch = connection.createChannel();
-                    consume(ch);
-                } catch (IOException | RuntimeException e) {
-                    if (ch != null) {
-                        abortQuietly(ch);
-                    }
-                    LOG.error("Consumer {} could not reopen its channel on queue '{}': {}; restart the source", name, queue, e.toString());
-                }
-            });
+            operations.schedule(this::resubscribe, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
+        }
+    }
+
+    /** Runs on the operations thread; schedules itself again until it succeeds or the consumer stops. */
+    private void resubscribe() {
+        if (gate.isStopped()) {
+            return;
+        }
+        if (!connection.isOpen()) {
+            resubscribeLater(retryInterval.toMillis()); // the client is recovering the connection
+            return;
+        }
+        Subscription old = current;
+        try {
+            if (!old.channel.isOpen()) {
+                old.retire();
+            }
+            topology.ensure();
+            Channel ch;
+            AtomicLong incarnation;
+            if (old.channel.isOpen()) {
+                incarnation = old.incarnation;
+                ch = old.channel; // a cancelled consumer: its channel, and its unsettled deliveries, are fine
+                if (old.tag != null) {
+                    try {
+                        // Already cancelled by the broker; this drops the client's record of it, which
+                        // would otherwise register it again at the next connection recovery.
+                        ch.basicCancel(old.tag);
+                    } catch (IOException e) {
+                        LOG.debug("Consumer {}: forgetting cancelled consumer tag {}: {}", name, old.tag, e.toString());
+                    }
+                }
+            } else {
+                ch = connection.createChannel();
+                incarnation = new AtomicLong();
+            }
+            consume(ch, incarnation);
+            lastResubscribeFailure = null;
+            listener.consuming(name);
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            String why = "cannot consume queue '" + queue + "': " + e.getMessage() + "; trying again every "
+                    + retryInterval.toMillis() + " ms";
+            if (why.equals(lastResubscribeFailure)) {
+                LOG.debug("Consumer {} {}", name, why); // said once at WARN; an outage must not flood the log
+            } else {
+                LOG.warn("Consumer {} {}", name, why);
+            }
+            lastResubscribeFailure = why;
+            listener.notConsuming(name, why);
+            resubscribeLater(retryInterval.toMillis());
         }
     }
 
