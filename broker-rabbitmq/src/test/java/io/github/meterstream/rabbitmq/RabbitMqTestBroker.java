@@ -235,6 +235,25 @@ public final class RabbitMqTestBroker implements AutoCloseable {
         rabbitmqctl("close_connection", connectionNamed(name)[0], "meterstream test: forced close of " + name);
     }
 
+    /**
+     * Makes the broker close one consuming channel of the connection named {@code name} with a real
+     * channel error: the channel process is handed a basic.ack of a delivery tag it never issued, as
+     * if the client had sent it, and answers with channel.close 406 (unknown delivery tag).
+     * rabbitmqctl has no command to close a single channel; this goes through {@code eval}.
+     */
+    public static void failConsumerChannelOf(String name) {
+        String connectionPid = connectionNamed(name)[0];
+        String out = rabbitmqctl("list_channels", "-q", "--no-table-headers", "pid", "connection", "consumer_count");
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 3 && f[1].equals(connectionPid) && Integer.parseInt(f[2].trim()) > 0) {
+                rabbitmqctl("eval", "rabbit_channel:do(rabbit_misc:string_to_pid(\"" + f[0] + "\"), {'basic.ack', 999999999, false}).");
+                return;
+            }
+        }
+        fail("no consuming channel on connection " + name + ": " + out);
+    }
+
     /** Channels the broker counts on the connection named {@code name}. */
     public static int channelsOf(String name) {
         return Integer.parseInt(connectionNamed(name)[1].trim());
