@@ -220,6 +220,14 @@ public final class RabbitMqSource implements BrokerSource {
             ((Recoverable) c).addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable recoverable) {
+                    List<ConsumerChannel> chans;
+                    synchronized (lifecycle) {
+                        chans = new ArrayList<>(consumers);
+                    }
+                    // before CONNECTED is said: a consumer the client could not register again is not consuming
+                    for (ConsumerChannel ch : chans) {
+                        ch.afterConnectionRecovery();
+                    }
                     if (!closed) {
                         setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue() + " (recovered)");
                         LOG.info("Source {} recovered its connection to {}; consuming queue '{}' again", name,

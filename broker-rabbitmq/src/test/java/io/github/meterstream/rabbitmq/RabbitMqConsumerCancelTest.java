@@ -113,4 +113,30 @@ class RabbitMqConsumerCancelTest {
         assertThat(after).as("a message published after the queue was re-created").isNotNull();
         after.ack().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+
+    /*
+     * No basic.cancel reaches a consumer whose connection is down: the client's recovery then fails
+     * to register it again (404), quietly, on a channel the broker closes.
+     */
+    @Test
+    @DisplayName("whose queue was deleted while the connection was down declares it again after the recovery and consumes")
+    void resubscribesWhenQueueVanishedDuringOutage() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        RabbitMqSourceConfig config = broker.config(newQueue(), "recovery-interval", "3s");
+        broker.declare(config);
+        BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
+        RabbitMqSource source = new RabbitMqSource("outage-" + id, config);
+        toClose.add(() -> source.close(Duration.ofSeconds(2)));
+        source.start(received::add);
+
+        RabbitMqTestBroker.closeConnection("meterstream-outage-" + id);
+        broker.deleteQueue(config.queue()); // the source reconnects 3 s later
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .alias("the source re-declared queue " + config.queue()).until(() -> exists(config.queue()));
+        broker.publish(config.queue(), "after".getBytes(StandardCharsets.UTF_8), Map.of());
+        InboundMessage after = received.poll(15, TimeUnit.SECONDS);
+        assertThat(after).as("a message published after the outage").isNotNull();
+        after.ack().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(source.health().isConnected()).isTrue();
+    }
 }

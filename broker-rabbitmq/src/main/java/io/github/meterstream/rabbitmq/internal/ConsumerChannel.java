@@ -216,6 +216,24 @@ public final class ConsumerChannel {
         LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, s.tag);
     }
 
+    /**
+     * Called once the client has recovered the connection. It registers the consumer again on the
+     * recovered channel; when that fails (the queue was deleted during the outage: 404) the broker
+     * closes the channel and nobody is told, so this subscribes again, declaring the topology.
+     */
+    public void afterConnectionRecovery() {
+        Subscription s = current;
+        if (gate.isStopped() || s == null || s.channel.isOpen()) {
+            return;
+        }
+        ShutdownSignalException cause = s.channel.getCloseReason();
+        String why = "consumer on queue '" + queue + "' not registered again after the connection recovered ("
+                + (cause == null ? "channel closed" : cause.getMessage()) + "); subscribing again every " + retryInterval.toMillis() + " ms";
+        LOG.warn("Consumer {}: {}", name, why);
+        listener.notConsuming(name, why);
+        resubscribeLater(0);
+    }
+
     private void resubscribeLater(long delayMillis) {
         try {
             operations.schedule(this::resubscribe, delayMillis, TimeUnit.MILLISECONDS);
