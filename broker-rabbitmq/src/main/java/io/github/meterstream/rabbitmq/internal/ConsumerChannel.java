@@ -138,6 +138,7 @@ public final class ConsumerChannel {
         final Channel channel;
         final AtomicLong incarnation;
         volatile String tag;
+        volatile boolean cancelledByBroker;
         private boolean retired;
 
         Subscription(Channel channel, AtomicLong incarnation) {
@@ -180,6 +181,7 @@ public final class ConsumerChannel {
                 return;
             }
             // The channel and the connection stay open, so the client's recovery does nothing.
+            cancelledByBroker = true;
             String why = "consumer cancelled by the broker on queue '" + queue + "' (queue deleted, or its node down or its "
                     + "leader moved); subscribing again every " + retryInterval.toMillis() + " ms";
             LOG.warn("Consumer {}: {}", name, why);
@@ -252,6 +254,10 @@ public final class ConsumerChannel {
             return;
         }
         Subscription old = current;
+        if (old.tag != null && !old.cancelledByBroker && old.channel.isOpen()) {
+            listener.consuming(name); // consuming already (asked twice: a cancel, then a recovery)
+            return;
+        }
         try {
             if (!old.channel.isOpen()) {
                 old.retire();
