@@ -27,10 +27,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,13 @@ import java.util.concurrent.TimeoutException;
  * topology and re-registers the consumers; {@link #health()} reports {@code DISCONNECTED} until
  * it has. A broker unreachable at {@link #start(MessageSink)} is retried the same way; refused
  * credentials and a missing queue (with {@code declare-topology=false}) fail start.
+ *
+ * <h2>Consumer cancelled by the broker</h2>
+ * The broker cancels a consumer (basic.cancel) when its queue is deleted or, on a cluster, its
+ * node goes down or a quorum queue's leader moves; the connection stays up. The consumer then
+ * declares (or, with {@code declare-topology=false}, checks) the topology as at start and
+ * subscribes again, every {@code recovery-interval} until it succeeds. Until then {@link #health()}
+ * is {@code DISCONNECTED}, naming the queue and the last reason.
  */
 public final class RabbitMqSource implements BrokerSource {
 
@@ -104,6 +113,10 @@ public final class RabbitMqSource implements BrokerSource {
     private int unsettled;
 
     private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
+    /** The connection's own state; {@link #health} is this unless a consumer is not consuming. */
+    private SourceHealth connectionHealth = health;
+    /** Consumers cancelled by the broker and not subscribed again yet, with the reason. */
+    private final Map<String, String> notConsuming = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private boolean started;
     private boolean closing;
@@ -207,6 +220,14 @@ public final class RabbitMqSource implements BrokerSource {
             ((Recoverable) c).addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable recoverable) {
+                    List<ConsumerChannel> chans;
+                    synchronized (lifecycle) {
+                        chans = new ArrayList<>(consumers);
+                    }
+                    // before CONNECTED is said: a consumer the client could not register again is not consuming
+                    for (ConsumerChannel ch : chans) {
+                        ch.afterConnectionRecovery();
+                    }
                     if (!closed) {
                         setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue() + " (recovered)");
                         LOG.info("Source {} recovered its connection to {}; consuming queue '{}' again", name,
@@ -222,9 +243,32 @@ public final class RabbitMqSource implements BrokerSource {
             ConfirmedPublisher pub = new ConfirmedPublisher(c, config.confirmTimeout(), "meterstream-" + name + "-publish");
             DeliverySettler set = new DeliverySettler(config, pub);
             List<ConsumerChannel> chans = new ArrayList<>();
+            ConsumerChannel.TopologyCheck topology = () -> {
+                if (config.declareTopology()) {
+                    Topology.declare(c, config);
+                } else {
+                    Topology.check(c, config);
+                }
+            };
+            ConsumerChannel.SubscriptionListener subscriptions = new ConsumerChannel.SubscriptionListener() {
+                @Override
+                public void notConsuming(String consumer, String why) {
+                    notConsuming.put(consumer, why);
+                    refreshHealth();
+                }
+
+                @Override
+                public void consuming(String consumer) {
+                    if (notConsuming.remove(consumer) != null) {
+                        LOG.info("Source {}: consumer {} consumes queue '{}' again", name, consumer, config.queue());
+                        refreshHealth();
+                    }
+                }
+            };
             for (int i = 1; i <= config.consumers(); i++) {
                 int index = i;
-                chans.add(new ConsumerChannel(c, name + "-consumer-" + i, config.queue(), gate, d -> receive(d, index)));
+                chans.add(new ConsumerChannel(c, name + "-consumer-" + i, config.queue(), gate, d -> receive(d, index),
+                        config.recoveryInterval(), topology, subscriptions));
             }
             synchronized (lifecycle) {
                 if (closing) {
@@ -293,8 +337,26 @@ public final class RabbitMqSource implements BrokerSource {
     }
 
     private void setHealth(SourceHealth.State state, String detail) {
-        if (health.state() != SourceHealth.State.CLOSED) {
-            health = SourceHealth.of(state, detail, Instant.now());
+        synchronized (notConsuming) {
+            connectionHealth = SourceHealth.of(state, detail, Instant.now());
+        }
+        refreshHealth();
+    }
+
+    /** Connected but with a consumer the broker cancelled is not CONNECTED: nothing is consumed. */
+    private void refreshHealth() {
+        synchronized (notConsuming) {
+            if (health.state() == SourceHealth.State.CLOSED) {
+                return;
+            }
+            SourceHealth c = connectionHealth;
+            if (c.state() == SourceHealth.State.CONNECTED && !notConsuming.isEmpty()) {
+                String detail = String.join("; ", new java.util.TreeMap<>(notConsuming).values());
+                Instant since = health.state() == SourceHealth.State.DISCONNECTED ? health.since() : Instant.now();
+                health = SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, since);
+            } else {
+                health = c;
+            }
         }
     }
 

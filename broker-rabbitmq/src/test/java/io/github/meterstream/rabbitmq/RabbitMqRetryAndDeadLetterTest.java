@@ -162,6 +162,53 @@ class RabbitMqRetryAndDeadLetterTest {
         assertThat(broker.peek(config.deadLetterQueue())).extracting(RabbitMqTestBroker.Read::text).containsExactly("poison-3");
     }
 
+    /*
+     * The client recovers every channel the application did not close itself: a publish channel the
+     * broker closed and the source replaced would come back with the next connection, one leaked
+     * channel per replacement.
+     */
+    @Test
+    @DisplayName("a publish channel replaced after a channel error does not come back when the connection recovers")
+    void replacedPublishChannelIsNotRecovered() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "recovery-interval", "500ms");
+        broker.declare(config);
+        for (String p : List.of("poison-4", "poison-5")) {
+            broker.publish(config.queue(), p.getBytes(StandardCharsets.UTF_8), Map.of());
+        }
+        RabbitMqSource source = new RabbitMqSource("publish-leak-" + id, config);
+        toClose.add(() -> source.close(Duration.ofSeconds(2)));
+        BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
+        source.start(received::add);
+        InboundMessage first = received.poll(30, TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+
+        broker.deleteExchange(config.deadLetterExchange()); // publishing to it now closes the publish channel (404)
+        assertThat(first.deadLetter(envelope(first)).toCompletableFuture()).failsWithin(Duration.ofSeconds(15));
+        broker.declare(config);
+        InboundMessage second = received.poll(30, TimeUnit.SECONDS);
+        assertThat(second).isNotNull();
+        second.deadLetter(envelope(second)).toCompletableFuture().get(15, TimeUnit.SECONDS); // on a new publish channel
+
+        RabbitMqTestBroker.closeConnection("meterstream-publish-leak-" + id);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> source.health().isConnected() && source.health().detail().contains("recovered"));
+        assertThat(RabbitMqTestBroker.channelsOf("meterstream-publish-leak-" + id)).as("channels after recovery (consumer + publisher)")
+                .isEqualTo(2);
+        broker.publish(config.queue(), "poison-6".getBytes(StandardCharsets.UTF_8), Map.of());
+        // poison-5, delivered before the connection was lost, cannot be settled any more and comes back
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            InboundMessage m;
+            while ((m = received.poll()) != null) {
+                m.deadLetter(envelope(m)).toCompletableFuture().handle((ok, e) -> null).get(15, TimeUnit.SECONDS);
+            }
+            return broker.depth(config.deadLetterQueue()) >= 3;
+        });
+        assertThat(broker.peek(config.deadLetterQueue())).extracting(RabbitMqTestBroker.Read::text)
+                .containsExactlyInAnyOrder("poison-4", "poison-5", "poison-6");
+        assertThat(RabbitMqTestBroker.counts("/", config.queue()).messages).as("left in the work queue").isZero();
+    }
+
     private static DeadLetterEnvelope envelope(InboundMessage m) {
         return DeadLetterEnvelope.builder().reasonCode("TEST").reason("dead-lettered by the test")
                 .coordinates(m.coordinates()).lastFailureAt(Instant.now()).build();

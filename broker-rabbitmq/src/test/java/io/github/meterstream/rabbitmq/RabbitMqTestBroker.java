@@ -191,7 +191,7 @@ public final class RabbitMqTestBroker implements AutoCloseable {
 
     // ---- rabbitmqctl, for what AMQP cannot do: virtual hosts and forced connection closes ---------
 
-    static void rabbitmqctl(String... args) {
+    public static String rabbitmqctl(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("rabbitmqctl");
         cmd.addAll(List.of(args));
@@ -201,12 +201,112 @@ public final class RabbitMqTestBroker implements AutoCloseable {
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 fail(String.join(" ", cmd) + " failed: " + out);
             }
+            return out;
         } catch (IOException e) {
             fail("rabbitmqctl is needed on the PATH next to the broker for this test (" + e.getMessage() + ')');
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail("interrupted running " + cmd);
         }
+        throw new AssertionError("unreachable");
+    }
+
+    /**
+     * The broker's line for the one connection whose client-provided name is {@code name}: pid, then
+     * channel count. Tests name their connections so that they can close their own and nobody else's.
+     */
+    private static String[] connectionNamed(String name) {
+        String marker = "{\"connection_name\",\"" + name + "\"}";
+        String out = rabbitmqctl("list_connections", "-q", "--no-table-headers", "pid", "channels", "client_properties");
+        List<String[]> found = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.contains(marker)) {
+                found.add(line.split("\t"));
+            }
+        }
+        if (found.size() != 1) {
+            fail("expected one connection named " + name + ", found " + found.size() + ": " + out);
+        }
+        return found.get(0);
+    }
+
+    /** Closes the connection named {@code name} from the broker side (CONNECTION_FORCED); others are untouched. */
+    public static void closeConnection(String name) {
+        rabbitmqctl("close_connection", connectionNamed(name)[0], "meterstream test: forced close of " + name);
+    }
+
+    /**
+     * Makes the broker close one consuming channel of the connection named {@code name} with a real
+     * channel error: the channel process is handed a basic.ack of a delivery tag it never issued, as
+     * if the client had sent it, and answers with channel.close 406 (unknown delivery tag).
+     * rabbitmqctl has no command to close a single channel; this goes through {@code eval}.
+     */
+    public static void failConsumerChannelOf(String name) {
+        String connectionPid = connectionNamed(name)[0];
+        String out = rabbitmqctl("list_channels", "-q", "--no-table-headers", "pid", "connection", "consumer_count");
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 3 && f[1].equals(connectionPid) && Integer.parseInt(f[2].trim()) > 0) {
+                rabbitmqctl("eval", "rabbit_channel:do(rabbit_misc:string_to_pid(\"" + f[0] + "\"), {'basic.ack', 999999999, false}).");
+                return;
+            }
+        }
+        fail("no consuming channel on connection " + name + ": " + out);
+    }
+
+    /** Channels the broker counts on the connection named {@code name}. */
+    public static int channelsOf(String name) {
+        return Integer.parseInt(connectionNamed(name)[1].trim());
+    }
+
+    /** What the broker holds for {@code queue} of {@code vhost}. */
+    public static final class QueueCounts {
+        public final long messages;
+        public final long ready;
+        public final long unacknowledged;
+        public final int consumers;
+
+        QueueCounts(long messages, long ready, long unacknowledged, int consumers) {
+            this.messages = messages;
+            this.ready = ready;
+            this.unacknowledged = unacknowledged;
+            this.consumers = consumers;
+        }
+
+        @Override
+        public String toString() {
+            return messages + " message(s): " + ready + " ready, " + unacknowledged + " unacknowledged; " + consumers + " consumer(s)";
+        }
+    }
+
+    /**
+     * Counts as the broker itself reports them. Unlike a passive declare this includes unacknowledged
+     * messages, and on quorum queues messages waiting to be dead-lettered (in {@code messages}, not
+     * {@code ready}).
+     */
+    public static QueueCounts counts(String vhost, String queue) {
+        String out = rabbitmqctl("list_queues", "-q", "--no-table-headers", "-p", vhost, "name", "messages", "messages_ready",
+                "messages_unacknowledged", "consumers");
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 5 && f[0].equals(queue)) {
+                return new QueueCounts(Long.parseLong(f[1].trim()), Long.parseLong(f[2].trim()), Long.parseLong(f[3].trim()),
+                        Integer.parseInt(f[4].trim()));
+            }
+        }
+        throw new AssertionError("queue " + queue + " not found in vhost " + vhost + ": " + out);
+    }
+
+    /** The arguments the broker stored for {@code queue}, in rabbitmqctl's Erlang notation. */
+    public static String arguments(String vhost, String queue) {
+        String out = rabbitmqctl("list_queues", "-q", "--no-table-headers", "-p", vhost, "name", "arguments");
+        for (String line : out.split("\n")) {
+            String[] f = line.split("\t", 2);
+            if (f.length == 2 && f[0].equals(queue)) {
+                return f[1];
+            }
+        }
+        throw new AssertionError("queue " + queue + " not found in vhost " + vhost + ": " + out);
     }
 
     /** Creates a virtual host guest may use; the broker must run on this machine. */

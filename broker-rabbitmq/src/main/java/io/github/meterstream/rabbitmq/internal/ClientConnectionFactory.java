@@ -1,6 +1,10 @@
 package io.github.meterstream.rabbitmq.internal;
 
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.impl.recovery.RecordedBinding;
+import com.rabbitmq.client.impl.recovery.RecordedExchange;
+import com.rabbitmq.client.impl.recovery.RecordedQueue;
+import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
 
 import javax.net.ssl.KeyManager;
@@ -55,6 +59,26 @@ public final class ClientConnectionFactory {
         f.setChannelRpcTimeout(millis(Math.max(10_000, config.connectionTimeout().toMillis())));
         f.setAutomaticRecoveryEnabled(true);
         f.setTopologyRecoveryEnabled(true);
+        // Consumers only. The client would re-declare queues, exchanges and bindings on the channel
+        // that first declared them, a short-lived one since closed: each recovery logged six errors
+        // and declared nothing. A consumer whose queue is missing after a recovery declares the
+        // topology itself (ConsumerChannel.afterConnectionRecovery).
+        f.setTopologyRecoveryFilter(new TopologyRecoveryFilter() {
+            @Override
+            public boolean filterExchange(RecordedExchange exchange) {
+                return false;
+            }
+
+            @Override
+            public boolean filterQueue(RecordedQueue queue) {
+                return false;
+            }
+
+            @Override
+            public boolean filterBinding(RecordedBinding binding) {
+                return false;
+            }
+        });
         f.setNetworkRecoveryInterval(config.recoveryInterval().toMillis());
         AtomicInteger n = new AtomicInteger();
         f.setThreadFactory(r -> {

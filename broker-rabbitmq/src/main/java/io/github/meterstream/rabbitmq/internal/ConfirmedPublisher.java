@@ -80,6 +80,9 @@ public final class ConfirmedPublisher {
         ch.addReturnListener(this::onReturn);
         // A closed channel never confirms what is outstanding; after recovery sequence numbers restart.
         ch.addShutdownListener(sig -> {
+            if (ch != channel) {
+                return; // a channel already replaced: its abort repeats the broker's old close reason
+            }
             if (!sig.isHardError() && !sig.isInitiatedByApplication()) {
                 closedByBroker = true;
                 LOG.warn("The broker closed the publish channel ({}); the next copy opens a new one", sig.getMessage());
@@ -92,8 +95,24 @@ public final class ConfirmedPublisher {
     /** The channel to publish on; replaces one the broker closed (runs on the publish thread). */
     private Channel channel() throws IOException {
         if (closedByBroker && connection.isOpen()) {
-            closedByBroker = false;
+            // The client would recover the closed channel (listeners and confirm mode included) with
+            // the next connection: a channel leaked per reopen. Aborting it takes it out of the
+            // client's recovery table, which is keyed by channel number, so before open() may reuse
+            // that number.
+            Channel closed = channel;
+            channel = null;
+            if (closed != null) {
+                try {
+                    closed.abort();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("Aborting the closed publish channel failed: {}", e.toString());
+                }
+            }
             channel = open();
+            closedByBroker = false;
+        }
+        if (channel == null) {
+            throw new IOException("no publish channel: the last one was closed by the broker and the connection is down");
         }
         return channel;
     }

@@ -10,12 +10,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -30,6 +32,12 @@ import java.util.function.Consumer;
  *       broker stops at the prefetch limit, nothing is cancelled or requeued.</li>
  *   <li>Every operation on the channel (ack, nack, cancel) runs on one thread per channel, so
  *       settlements from any thread never use the channel concurrently.</li>
+ *   <li>The client recovers a lost connection with its channels and consumers. What it does not
+ *       recover is done here: a channel the broker closed alone (a channel error, {@code
+ *       consumer_timeout}) is replaced, and a consumer the broker cancelled (queue deleted, its
+ *       node down, a quorum leader moved) subscribes again, after the {@link TopologyCheck} (the
+ *       start-up declare or check) passed; both are retried every retry interval until they
+ *       succeed, and the {@link SubscriptionListener} hears whether the consumer is consuming.</li>
  * </ul>
  */
 public final class ConsumerChannel {
@@ -40,29 +48,67 @@ public final class ConsumerChannel {
         void receive(Delivery delivery);
     }
 
+    /** Declares or checks the queue before subscribing again, as the source does at start. */
+    @FunctionalInterface
+    public interface TopologyCheck {
+        void ensure() throws IOException, TimeoutException;
+    }
+
+    /** Hears when a consumer stops consuming without a connection loss, and when it consumes again. */
+    public interface SubscriptionListener {
+        /** {@code why} names the queue; called again with a newer reason on each failed attempt. */
+        void notConsuming(String consumer, String why);
+
+        void consuming(String consumer);
+    }
+
+    private static final SubscriptionListener NO_LISTENER = new SubscriptionListener() {
+        @Override
+        public void notConsuming(String consumer, String why) {
+        }
+
+        @Override
+        public void consuming(String consumer) {
+        }
+    };
+
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerChannel.class);
 
     private final String name;
     private final Connection connection;
-    private volatile Channel channel;
     private final String queue;
     private final FlowGate gate;
     private final Receiver receiver;
-    private final ExecutorService operations;
+    private final ScheduledExecutorService operations;
+    private final Duration retryInterval;
+    private final TopologyCheck topology;
+    private final SubscriptionListener listener;
     private final LinkedBlockingDeque<Delivery> buffer = new LinkedBlockingDeque<>();
-    private final AtomicLong incarnation = new AtomicLong();
     private final Thread deliveryThread;
-    private volatile String consumerTag;
+    private final Channel firstChannel;
+    /** The subscription deliveries come from; replaced when the broker closes its channel. */
+    private volatile Subscription current;
     private volatile int prefetch;
+    /** Touched only on the operations thread. */
+    private String lastResubscribeFailure;
 
+    /** A consumer that re-subscribes without checking the topology, every second, telling nobody. */
     public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver) throws IOException {
+        this(connection, name, queue, gate, receiver, Duration.ofSeconds(1), () -> { }, NO_LISTENER);
+    }
+
+    public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver,
+                           Duration retryInterval, TopologyCheck topology, SubscriptionListener listener) throws IOException {
         this.name = name;
         this.connection = connection;
-        this.channel = connection.createChannel();
+        this.firstChannel = connection.createChannel();
         this.queue = queue;
         this.gate = gate;
         this.receiver = receiver;
-        this.operations = Executors.newSingleThreadExecutor(daemon(name + "-channel"));
+        this.retryInterval = retryInterval;
+        this.topology = topology;
+        this.listener = listener;
+        this.operations = Executors.newSingleThreadScheduledExecutor(daemon(name + "-channel"));
         this.deliveryThread = daemon(name + "-delivery").newThread(this::deliverLoop);
     }
 
@@ -78,59 +124,177 @@ public final class ConsumerChannel {
     public void start(int prefetch) throws IOException {
         this.prefetch = prefetch;
         deliveryThread.start();
-        consume(channel);
+        consume(firstChannel, new AtomicLong());
     }
 
-    private void consume(Channel ch) throws IOException {
-        ch.basicQos(prefetch);
-        consumerTag = ch.basicConsume(queue, false, "", false, false, null, new DefaultConsumer(ch) {
-            @Override
-            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-                buffer.add(new Delivery(ConsumerChannel.this, incarnation.get(), envelope, properties, body));
-            }
+    /**
+     * One basic.consume on one channel. A delivery keeps its subscription: its tag means something
+     * only to that channel, and only until the channel closes. The incarnation counts the closes of
+     * the channel (the client's recovery reuses the channel object, and its tags start again); it
+     * is shared by every subscription on the channel, since a consumer cancelled by the broker
+     * hears nothing of the channel's later closes while its deliveries may still be unsettled.
+     */
+    final class Subscription extends DefaultConsumer {
+        final Channel channel;
+        final AtomicLong incarnation;
+        volatile String tag;
+        volatile boolean cancelledByBroker;
+        private boolean retired;
 
-            @Override
-            public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
-                // Dispatched after every delivery of the closing channel: those keep the old
-                // incarnation, deliveries after a recovery get the new one.
-                incarnation.incrementAndGet();
-                buffer.clear();
-                if (sig.isInitiatedByApplication()) {
-                    return;
-                }
-                LOG.warn("Consumer {} on queue '{}' lost its channel ({}); unacknowledged messages go back to the queue",
-                        name, queue, sig.getMessage());
-                if (!sig.isHardError() && !gate.isStopped()) {
-                    // closed by the broker alone (e.g. consumer_timeout): the client only recovers whole connections
-                    reopenLater();
-                }
-            }
+        Subscription(Channel channel, AtomicLong incarnation) {
+            super(channel);
+            this.channel = channel;
+            this.incarnation = incarnation;
+        }
 
-            @Override
-            public void handleCancel(String tag) {
-                LOG.warn("Consumer {} was cancelled by the broker: queue '{}' deleted or its node down; no further deliveries "
-                        + "until the source is restarted", name, queue);
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            buffer.add(new Delivery(ConsumerChannel.this, this, incarnation.get(), envelope, properties, body));
+        }
+
+        @Override
+        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+            // Dispatched after every delivery of the closing channel: those keep the old
+            // incarnation, deliveries after a recovery get the new one.
+            incarnation.incrementAndGet();
+            buffer.removeIf(d -> d.subscription.channel == channel);
+            if (sig.isInitiatedByApplication() || this != current) {
+                return; // closed by us, or a channel already replaced
             }
-        });
-        LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, consumerTag);
+            LOG.warn("Consumer {} on queue '{}' lost its channel ({}); unacknowledged messages go back to the queue",
+                    name, queue, sig.getMessage());
+            if (!sig.isHardError() && !gate.isStopped()) {
+                // Closed by the broker alone (e.g. consumer_timeout, a channel error): the client
+                // only recovers whole connections. It would still recover this channel, with this
+                // consumer, at the next connection recovery, next to the one that replaces it: a
+                // second consumer whose deliveries nobody settles right. Aborting it removes it from
+                // the client's recovery table; it must happen before a new channel may reuse its
+                // number, since the client unregisters channels by number.
+                retire();
+                resubscribeLater(0);
+            }
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            if (this != current || gate.isStopped()) {
+                return;
+            }
+            // The channel and the connection stay open, so the client's recovery does nothing.
+            cancelledByBroker = true;
+            String why = "consumer cancelled by the broker on queue '" + queue + "' (queue deleted, or its node down or its "
+                    + "leader moved); subscribing again every " + retryInterval.toMillis() + " ms";
+            LOG.warn("Consumer {}: {}", name, why);
+            listener.notConsuming(name, why);
+            resubscribeLater(0);
+        }
+
+        /**
+         * Aborts the closed channel once: that takes it out of the client's recovery table. The
+         * client unregisters channels by number, so this must happen before a new channel may reuse
+         * the number, and only once (a second abort could unregister the number's next holder).
+         */
+        synchronized void retire() {
+            if (!retired) {
+                retired = true;
+                abortQuietly(channel);
+            }
+        }
     }
 
-    private void reopenLater() {
+    private static void abortQuietly(Channel ch) {
         try {
-            operations.execute(() -> {
-                if (gate.isStopped() || !connection.isOpen()) {
-                    return;
-                }
-                try {
-                    Channel ch = connection.createChannel();
-                    channel = ch;
-                    consume(ch);
-                } catch (IOException | RuntimeException e) {
-                    LOG.error("Consumer {} could not reopen its channel on queue '{}': {}; restart the source", name, queue, e.toString());
-                }
-            });
+            ch.abort();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Aborting a closed channel failed: {}", e.toString());
+        }
+    }
+
+    private void consume(Channel ch, AtomicLong incarnation) throws IOException {
+        ch.basicQos(prefetch);
+        Subscription s = new Subscription(ch, incarnation);
+        current = s;
+        s.tag = ch.basicConsume(queue, false, "", false, false, null, s);
+        LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, s.tag);
+    }
+
+    /**
+     * Called once the client has recovered the connection. It registers the consumer again on the
+     * recovered channel; when that fails (the queue was deleted during the outage: 404) the broker
+     * closes the channel and nobody is told, so this subscribes again, declaring the topology.
+     */
+    public void afterConnectionRecovery() {
+        Subscription s = current;
+        if (gate.isStopped() || s == null || s.channel.isOpen()) {
+            return;
+        }
+        ShutdownSignalException cause = s.channel.getCloseReason();
+        String why = "consumer on queue '" + queue + "' not registered again after the connection recovered ("
+                + (cause == null ? "channel closed" : cause.getMessage()) + "); subscribing again every " + retryInterval.toMillis() + " ms";
+        LOG.warn("Consumer {}: {}", name, why);
+        listener.notConsuming(name, why);
+        resubscribeLater(0);
+    }
+
+    private void resubscribeLater(long delayMillis) {
+        try {
+            operations.schedule(this::resubscribe, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
+        }
+    }
+
+    /** Runs on the operations thread; schedules itself again until it succeeds or the consumer stops. */
+    private void resubscribe() {
+        if (gate.isStopped()) {
+            return;
+        }
+        if (!connection.isOpen()) {
+            resubscribeLater(retryInterval.toMillis()); // the client is recovering the connection
+            return;
+        }
+        Subscription old = current;
+        if (old.tag != null && !old.cancelledByBroker && old.channel.isOpen()) {
+            listener.consuming(name); // consuming already (asked twice: a cancel, then a recovery)
+            return;
+        }
+        try {
+            if (!old.channel.isOpen()) {
+                old.retire();
+            }
+            topology.ensure();
+            Channel ch;
+            AtomicLong incarnation;
+            if (old.channel.isOpen()) {
+                incarnation = old.incarnation;
+                ch = old.channel; // a cancelled consumer: its channel, and its unsettled deliveries, are fine
+                if (old.tag != null) {
+                    try {
+                        // Already cancelled by the broker; this drops the client's record of it, which
+                        // would otherwise register it again at the next connection recovery.
+                        ch.basicCancel(old.tag);
+                    } catch (IOException e) {
+                        LOG.debug("Consumer {}: forgetting cancelled consumer tag {}: {}", name, old.tag, e.toString());
+                    }
+                }
+            } else {
+                ch = connection.createChannel();
+                incarnation = new AtomicLong();
+            }
+            consume(ch, incarnation);
+            lastResubscribeFailure = null;
+            listener.consuming(name);
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            String why = "cannot consume queue '" + queue + "': " + e.getMessage() + "; trying again every "
+                    + retryInterval.toMillis() + " ms";
+            if (why.equals(lastResubscribeFailure)) {
+                LOG.debug("Consumer {} {}", name, why); // said once at WARN; an outage must not flood the log
+            } else {
+                LOG.warn("Consumer {} {}", name, why);
+            }
+            lastResubscribeFailure = why;
+            listener.notConsuming(name, why);
+            resubscribeLater(retryInterval.toMillis());
         }
     }
 
@@ -144,7 +308,7 @@ public final class ConsumerChannel {
                 if (d == null) {
                     continue;
                 }
-                if (d.incarnation != incarnation.get()) {
+                if (d.incarnation != d.subscription.incarnation.get()) {
                     continue; // its channel closed: the broker delivers it again
                 }
                 if (!gate.isOpen()) {
@@ -163,9 +327,9 @@ public final class ConsumerChannel {
         }
     }
 
-    /** Whether {@code d} can still be settled: its channel incarnation is the open one. */
+    /** Whether {@code d} can still be settled: the channel that delivered it is open, in the same incarnation. */
     public boolean isCurrent(Delivery d) {
-        return d.incarnation == incarnation.get() && channel.isOpen();
+        return d.incarnation == d.subscription.incarnation.get() && d.subscription.channel.isOpen();
     }
 
     /** Acknowledges {@code d}; completes once the ack was written, exceptionally if its channel is gone. */
@@ -176,17 +340,17 @@ public final class ConsumerChannel {
     }
 
     /**
-     * Acknowledges {@code d}, then calls {@code then} with the error or {@code null}, on this
-     * channel's thread: a caller on the connection's thread (a publisher confirm) thereby never runs
-     * settlement callbacks there.
+     * Acknowledges {@code d} on the channel that delivered it, then calls {@code then} with the
+     * error or {@code null}, on this consumer's thread: a caller on the connection's thread (a
+     * publisher confirm) thereby never runs settlement callbacks there.
      */
     public void ack(Delivery d, Consumer<Throwable> then) {
-        onChannel(d, () -> channel.basicAck(d.deliveryTag(), false), then);
+        onChannel(d, () -> d.subscription.channel.basicAck(d.deliveryTag(), false), then);
     }
 
     /** Returns {@code d} to the queue at once (basic.nack with requeue), then calls {@code then} as {@link #ack(Delivery, Consumer)}. */
     public void requeue(Delivery d, Consumer<Throwable> then) {
-        onChannel(d, () -> channel.basicNack(d.deliveryTag(), false, true), then);
+        onChannel(d, () -> d.subscription.channel.basicNack(d.deliveryTag(), false, true), then);
     }
 
     private static void complete(CompletableFuture<Void> f, Throwable error) {
@@ -224,15 +388,15 @@ public final class ConsumerChannel {
 
     /** Stops the delivery thread's hand-outs and cancels the consumer; waits at most {@code millis}. */
     public void cancel(long millis) {
-        String tag = consumerTag;
-        if (tag == null || !channel.isOpen()) {
+        Subscription s = current;
+        if (s == null || s.tag == null || !s.channel.isOpen()) {
             return;
         }
         CompletableFuture<Void> cancelled = new CompletableFuture<>();
         try {
             operations.execute(() -> {
                 try {
-                    channel.basicCancel(tag);
+                    s.channel.basicCancel(s.tag);
                     cancelled.complete(null);
                 } catch (IOException | RuntimeException e) {
                     cancelled.completeExceptionally(e);

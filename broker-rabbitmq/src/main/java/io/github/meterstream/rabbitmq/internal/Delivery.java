@@ -12,13 +12,16 @@ import com.rabbitmq.client.Envelope;
 public final class Delivery {
 
     final ConsumerChannel channel;
+    final ConsumerChannel.Subscription subscription;
     final long incarnation;
     final Envelope envelope;
     final AMQP.BasicProperties properties;
     final byte[] body;
 
-    Delivery(ConsumerChannel channel, long incarnation, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+    Delivery(ConsumerChannel channel, ConsumerChannel.Subscription subscription, long incarnation, Envelope envelope,
+             AMQP.BasicProperties properties, byte[] body) {
         this.channel = channel;
+        this.subscription = subscription;
         this.incarnation = incarnation;
         this.envelope = envelope;
         this.properties = properties;

@@ -48,6 +48,13 @@ public final class DeliverySettler {
     }
 
     public CompletableFuture<Void> settle(Delivery d, InboundMessage message, Settlement s) {
+        if (s.kind() != Settlement.Kind.ACK && !d.channel().isCurrent(d)) {
+            // its channel closed since: the broker delivers the original again, so a copy now would
+            // only be a duplicate in the retry or dead-letter queue
+            return CompletableFuture.failedFuture(new IllegalStateException("the channel that delivered tag " + d.deliveryTag()
+                    + " on queue '" + config.queue() + "' is closed; no " + s.kind() + " copy published, the broker delivers "
+                    + "the message again"));
+        }
         switch (s.kind()) {
             case RETRY: {
                 Duration bucket = bucketFor(s.delay(), config.retryDelays());

@@ -19,10 +19,24 @@ import java.util.concurrent.TimeoutException;
  *   <li>the dead-letter exchange (direct) and queue, bound with the work queue's name;</li>
  *   <li>one retry queue per delay bucket, {@code <queue>.retry.<millis>}, whose message TTL is
  *       the bucket and whose expired messages dead-letter back to the work queue through the
- *       default exchange. This needs no broker plugin and works on RabbitMQ 3.10 and 4.x.</li>
+ *       default exchange. This needs no broker plugin and works on RabbitMQ 3.10 and 4.x. On
+ *       quorum queues that move is at least once; on classic queues at most once.</li>
  * </ul>
+ * Quorum work queues get an explicit {@link #QUORUM_DELIVERY_LIMIT}.
  */
 public final class Topology {
+
+    /**
+     * {@code x-delivery-limit} of a quorum work queue. The broker dead-letters a message returned
+     * more often (RabbitMQ 4.x does so after 20 by default), without Meterstream's envelope; every
+     * connection loss returns the prefetched messages, so a long outage with a flapping connection
+     * could get there. Attempts are the pipeline's to count and dead-letter, so the limit is set
+     * explicitly, far above any of them. Not -1: RabbitMQ 4 reads it as "no limit", but 3.10 accepts
+     * it and dead-letters at the first return (checked on 3.10.8).
+     */
+    public static final int QUORUM_DELIVERY_LIMIT = 1_000_000;
+
+    private static final String QUORUM = "quorum";
 
     private Topology() {
     }
@@ -35,6 +49,9 @@ public final class Topology {
         args.put("x-dead-letter-routing-key", config.queue());
         if (config.singleActiveConsumer()) {
             args.put("x-single-active-consumer", true);
+        }
+        if (QUORUM.equals(config.queueType())) {
+            args.put("x-delivery-limit", QUORUM_DELIVERY_LIMIT);
         }
         return args;
     }
@@ -75,6 +92,15 @@ public final class Topology {
         args.put("x-message-ttl", bucket.toMillis());
         args.put("x-dead-letter-exchange", "");
         args.put("x-dead-letter-routing-key", config.queue());
+        if (QUORUM.equals(config.queueType())) {
+            // The expired copy's move back to the work queue is the broker's dead-lettering, by
+            // default at most once: dropped when the work queue is missing or refuses it. Quorum
+            // queues (RabbitMQ 3.10+) can keep it until the work queue confirms it; that needs
+            // overflow reject-publish (a full retry queue refuses the copy, whose publish then fails
+            // and the original is delivered again). Classic queues cannot: see the README.
+            args.put("x-dead-letter-strategy", "at-least-once");
+            args.put("x-overflow", "reject-publish");
+        }
         return args;
     }
 
@@ -101,8 +127,9 @@ public final class Topology {
         }
         for (Duration bucket : config.retryDelays()) {
             checkQueue(connection, config, config.retryQueue(bucket), "create it with x-message-ttl=" + bucket.toMillis()
-                    + " and x-dead-letter-routing-key=" + config.queue() + " (or change " + config.fullKey(RabbitMqSourceConfig.RETRY_DELAYS)
-                    + "), or set " + declareKey + "=true");
+                    + ", x-dead-letter-exchange=\"\" and x-dead-letter-routing-key=" + config.queue()
+                    + (QUORUM.equals(config.queueType()) ? ", x-dead-letter-strategy=at-least-once and x-overflow=reject-publish" : "")
+                    + " (or change " + config.fullKey(RabbitMqSourceConfig.RETRY_DELAYS) + "), or set " + declareKey + "=true");
         }
     }
 
