@@ -60,9 +60,9 @@ class ActiveMqFaultsTest {
                 return MessageHandler.Outcome.PROCESSED;
             };
             List<FaultSoak.Fault> faults = List.of(
-                    fault("connection cut", proxy::cut, proxy::heal),
-                    fault("network stall", proxy::blackhole, proxy::heal),
-                    fault("broker restart", broker::stop, broker::start));
+                    FaultSoak.fault("connection cut", proxy::cut, proxy::heal),
+                    FaultSoak.fault("network stall", proxy::blackhole, proxy::heal),
+                    FaultSoak.fault("broker restart", broker::stop, broker::start));
             try (ConsumerPipeline<String> pipeline = ConsumerPipeline.builder(new IdPayloadContract()).source(source)
                     .handler(handler).idempotencyStore(new InMemoryIdempotencyStore())
                     .config(PipelineConfig.builder().concurrency(4).build()).build()) {
@@ -78,29 +78,5 @@ class ActiveMqFaultsTest {
                 return result;
             }
         }
-    }
-
-    private static FaultSoak.Fault fault(String name, Step inject, Step heal) {
-        return new FaultSoak.Fault() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void inject() throws Exception {
-                inject.run();
-            }
-
-            @Override
-            public void heal() throws Exception {
-                heal.run();
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface Step {
-        void run() throws Exception;
     }
 }

@@ -1,5 +1,7 @@
 package io.github.meterstream.kafka;
 
+import io.github.meterstream.testkit.TcpFaultProxy;
+
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -65,6 +67,9 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     private final boolean shared;
     private final boolean tls;
     private final Map<String, String> brokerOverrides;
+    private final boolean proxied;
+    private TcpFaultProxy proxy;
+    private String proxiedBootstrapServers;
     private Path dir;
     private KafkaRaftServer server;
     private KafkaConfig serverConfig;
@@ -80,9 +85,34 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     }
 
     private EmbeddedKafka(boolean shared, boolean tls, Map<String, String> brokerOverrides) {
+        this(shared, tls, brokerOverrides, false);
+    }
+
+    private EmbeddedKafka(boolean shared, boolean tls, Map<String, String> brokerOverrides, boolean proxied) {
         this.shared = shared;
         this.tls = tls;
         this.brokerOverrides = Map.copyOf(brokerOverrides);
+        this.proxied = proxied;
+    }
+
+    /**
+     * A broker of its own with a second listener reached through a {@link TcpFaultProxy}: the
+     * listener advertises the proxy's port, so a client bootstrapped at {@link
+     * #proxiedBootstrapServers()} talks to the broker only through the proxy, and {@link #proxy()}
+     * cuts or stalls its network for real. The test's own producer and admin use the direct listener.
+     */
+    public static EmbeddedKafka behindProxy() {
+        return new EmbeddedKafka(false, false, Map.of(), true);
+    }
+
+    /** The proxy in front of the proxied listener ({@link #behindProxy()} only). */
+    public TcpFaultProxy proxy() {
+        return proxy;
+    }
+
+    /** host:port of the proxied listener ({@link #behindProxy()} only). */
+    public String proxiedBootstrapServers() {
+        return proxiedBootstrapServers;
     }
 
     /** The broker of this JVM: started by the first class that uses it, stopped when the run ends. */
@@ -338,7 +368,16 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
             props.put("ssl.keystore.type", "PKCS12");
             tlsBootstrapServers = "127.0.0.1:" + tlsPort;
         }
-        props.put("advertised.listeners", listeners);
+        String advertised = listeners;
+        if (proxied) {
+            int proxiedPort = freePort();
+            proxy = new TcpFaultProxy("127.0.0.1", proxiedPort);
+            listeners += ",PROXIED://127.0.0.1:" + proxiedPort;
+            advertised += ",PROXIED://127.0.0.1:" + proxy.port();
+            map += ",PROXIED:PLAINTEXT";
+            proxiedBootstrapServers = "127.0.0.1:" + proxy.port();
+        }
+        props.put("advertised.listeners", advertised);
         props.put("listeners", listeners + ",CONTROLLER://127.0.0.1:" + controllerPort);
         props.put("listener.security.protocol.map", map);
         props.put("log.dirs", logDir.toString());
@@ -404,6 +443,10 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
             server.shutdown();
             server.awaitShutdown();
             server = null;
+        }
+        if (proxy != null) {
+            proxy.close();
+            proxy = null;
         }
         if (dir != null) {
             try (Stream<Path> files = Files.walk(dir)) {

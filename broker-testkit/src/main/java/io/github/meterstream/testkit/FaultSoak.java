@@ -33,6 +33,32 @@ public final class FaultSoak {
         void heal() throws Exception;
     }
 
+    /** One step of injecting or healing a fault. */
+    @FunctionalInterface
+    public interface Action {
+        void run() throws Exception;
+    }
+
+    /** A fault named {@code name}, injected and healed by the two actions. */
+    public static Fault fault(String name, Action inject, Action heal) {
+        return new Fault() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void inject() throws Exception {
+                inject.run();
+            }
+
+            @Override
+            public void heal() throws Exception {
+                heal.run();
+            }
+        };
+    }
+
     /** Publishes one id; may throw while the broker is down (the soak retries it). */
     @FunctionalInterface
     public interface Publisher {
