@@ -92,6 +92,7 @@ public final class KillbillServer implements AutoCloseable {
     static final int MAX_DATABASE_NAME = 63;
     /** The MariaDB account Kill Bill connects as (created if absent; ALL on {@code kb\_e2e\_%} databases). */
     private static final String MARIADB_KB_USER = "killbill";
+    private static final int MARIADB_DDL_CONNECTIONS = 4;
 
     private final String name;
     private final Database database;
@@ -372,6 +373,7 @@ public final class KillbillServer implements AutoCloseable {
     /** The DDL of every Kill Bill module jar in the war ({@code org/killbill/billing/<module>/ddl.sql}). */
     private Ddl extractDdl() throws IOException {
         StringBuilder tables = new StringBuilder();
+        Map<String, String> moduleScripts = new LinkedHashMap<>();
         String postgresBridge = null;
         byte[] h2Jar = null;
         List<String> modules = new ArrayList<>();
@@ -387,9 +389,11 @@ public final class KillbillServer implements AutoCloseable {
                 try (ZipInputStream jar = new ZipInputStream(zip.getInputStream(entry))) {
                     for (ZipEntry inner = jar.getNextEntry(); inner != null; inner = jar.getNextEntry()) {
                         if (MODULE_DDL.matcher(inner.getName()).matches()) {
+                            String script = new String(jar.readAllBytes(), StandardCharsets.UTF_8);
                             tables.append("-- ").append(inner.getName()).append('\n');
-                            tables.append(new String(jar.readAllBytes(), StandardCharsets.UTF_8)).append("\n;\n");
+                            tables.append(script).append("\n;\n");
                             modules.add(m.group(1));
+                            moduleScripts.put(m.group(1), script);
                         } else if (inner.getName().equals("org/killbill/billing/util/ddl-postgresql.sql")) {
                             postgresBridge = new String(jar.readAllBytes(), StandardCharsets.UTF_8);
                         }
@@ -406,7 +410,7 @@ public final class KillbillServer implements AutoCloseable {
         Path h2 = ddlDir.resolve("h2.jar");
         Files.write(h2, h2Jar);
         LOG.debug("DDL from modules {}", modules);
-        return new Ddl(tables.toString(), postgresBridge, h2);
+        return new Ddl(tables.toString(), moduleScripts, postgresBridge, h2);
     }
 
     /**
@@ -481,12 +485,13 @@ public final class KillbillServer implements AutoCloseable {
     }
 
     /**
-     * A fresh database on the local MariaDB (or MySQL), loaded with Kill Bill's MySQL DDL exactly as an operator
-     * loads it ({@code mysql killbill < ddl.sql}): as root, the account {@value #MARIADB_KB_USER} (password
-     * killbill) is created if absent and granted ALL on the {@code kb_e2e_*} databases; the database is created
-     * with the server's defaults (every Kill Bill table names its own {@code CHARACTER SET utf8 COLLATE
-     * utf8_bin}); the tables are created as {@value #MARIADB_KB_USER}, after the DDL's own
-     * {@code SET default_storage_engine=INNODB} (a MySQL-only comment, which {@link SqlScript} drops). Afterwards
+     * A fresh database on the local MariaDB (or MySQL), loaded with Kill Bill's MySQL DDL as is, as an operator
+     * loads it ({@code mysql killbill < ddl.sql}), only module by module on several connections at once: as root,
+     * the account {@value #MARIADB_KB_USER} (password killbill) is created if absent and granted ALL on the
+     * {@code kb_e2e_*} databases; the database is created with the server's defaults (every Kill Bill table names
+     * its own {@code CHARACTER SET utf8 COLLATE utf8_bin}); the tables are created as {@value #MARIADB_KB_USER},
+     * after the DDL's own {@code SET default_storage_engine=INNODB} (a MySQL-only comment, which
+     * {@link SqlScript} drops). Afterwards
      * every table the DDL creates must be there, and be InnoDB: Kill Bill's queues and row locks need
      * transactions.
      */
@@ -505,18 +510,10 @@ public final class KillbillServer implements AutoCloseable {
                     + "over TCP; .ci/services.sh sets it up): " + e.getMessage(), e);
         }
         clientJdbcUrl = "jdbc:mariadb://" + mariaDbHost + ":" + mariaDbPort + "/" + db;
-        List<String> statements = SqlScript.split(ddl.tables);
-        java.util.Set<String> tables = new java.util.TreeSet<>();
+        java.util.Set<String> tables = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        loadModulesInParallel(ddl.modules, tables);
         try (Connection c = DriverManager.getConnection(clientJdbcUrl, MARIADB_KB_USER, "killbill");
              Statement s = c.createStatement()) {
-            s.execute("SET default_storage_engine=INNODB");
-            for (String sql : statements) {
-                s.execute(sql);
-                String table = createdTable(sql);
-                if (table != null) {
-                    tables.add(table);
-                }
-            }
             java.util.Set<String> innoDb = new java.util.TreeSet<>();
             try (var rs = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + db
                     + "' AND table_type = 'BASE TABLE' AND engine = 'InnoDB'")) {
@@ -524,9 +521,9 @@ public final class KillbillServer implements AutoCloseable {
                     innoDb.add(rs.getString(1).toLowerCase(Locale.ROOT));
                 }
             }
-            if (tables.isEmpty() || !innoDb.equals(tables)) {
-                throw new IOException("MariaDB database " + db + ": the DDL creates " + tables + " but the InnoDB tables are "
-                        + innoDb);
+            if (tables.isEmpty() || !innoDb.equals(new java.util.TreeSet<>(tables))) {
+                throw new IOException("MariaDB database " + db + ": the DDL creates " + new java.util.TreeSet<>(tables)
+                        + " but the InnoDB tables are " + innoDb);
             }
         } catch (SQLException e) {
             throw new IOException("Kill Bill DDL failed on MariaDB database " + db, e);
@@ -534,6 +531,56 @@ public final class KillbillServer implements AutoCloseable {
         // Kill Bill 0.22 (killbill-commons DataSourceProvider) treats only the mysql scheme as MySQL and then uses
         // org.killbill.commons.embeddeddb.mysql.KillBillMariaDbDataSource (MariaDB Connector/J 2.7.3 in the war)
         jdbcUrl = "jdbc:mysql://" + mariaDbHost + ":" + mariaDbPort + "/" + db;
+    }
+
+    /**
+     * Runs the modules' DDL on {@value #MARIADB_DDL_CONNECTIONS} connections at once, each module on one connection
+     * in its own order. Each CREATE TABLE / CREATE INDEX waits for InnoDB to sync its files; side by side, the 280
+     * statements took 4.5 s instead of 12.8 s here (load 7). Kill Bill's DDL has no foreign keys.
+     */
+    private void loadModulesInParallel(Map<String, String> modules, java.util.Set<String> tables) throws IOException {
+        java.util.concurrent.ConcurrentLinkedQueue<Map.Entry<String, String>> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        // the longest scripts first, so that no connection is left with a long one at the end
+        modules.entrySet().stream().sorted((a, b) -> Integer.compare(b.getValue().length(), a.getValue().length()))
+                .forEach(queue::add);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(MARIADB_DDL_CONNECTIONS);
+        try {
+            List<java.util.concurrent.Future<Void>> workers = new ArrayList<>();
+            for (int i = 0; i < MARIADB_DDL_CONNECTIONS; i++) {
+                workers.add(pool.submit(() -> {
+                    try (Connection c = DriverManager.getConnection(clientJdbcUrl, MARIADB_KB_USER, "killbill");
+                         Statement s = c.createStatement()) {
+                        // the DDL's own first line, /*! SET default_storage_engine=INNODB */, which SqlScript drops
+                        s.execute("SET default_storage_engine=INNODB");
+                        for (Map.Entry<String, String> module = queue.poll(); module != null; module = queue.poll()) {
+                            for (String sql : SqlScript.split(module.getValue())) {
+                                try {
+                                    s.execute(sql);
+                                } catch (SQLException e) {
+                                    throw new SQLException("module " + module.getKey() + ": " + e.getMessage() + " in: " + sql,
+                                            e.getSQLState(), e.getErrorCode(), e);
+                                }
+                                String table = createdTable(sql);
+                                if (table != null) {
+                                    tables.add(table);
+                                }
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<Void> w : workers) {
+                w.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("Kill Bill DDL failed on MariaDB " + clientJdbcUrl, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading Kill Bill's DDL", e);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private Connection mariaDbAdminConnection() throws SQLException {
@@ -783,11 +830,14 @@ public final class KillbillServer implements AutoCloseable {
 
     private static final class Ddl {
         final String tables;
+        /** The same DDL per Kill Bill module (no foreign keys between them: they can be loaded side by side). */
+        final Map<String, String> modules;
         final String postgresBridge;
         final Path h2Jar;
 
-        Ddl(String tables, String postgresBridge, Path h2Jar) {
+        Ddl(String tables, Map<String, String> modules, String postgresBridge, Path h2Jar) {
             this.tables = tables;
+            this.modules = modules;
             this.postgresBridge = postgresBridge;
             this.h2Jar = h2Jar;
         }
