@@ -25,9 +25,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The usage scenarios every broker must pass, end to end: a producer publishes to the real broker, the
- * {@code meterstream} plugin inside a real Kill Bill 0.22 (H2) consumes, and the outcome is judged only
+ * {@code meterstream} plugin inside a real Kill Bill 0.22 consumes, and the outcome is judged only
  * through Kill Bill's REST API (usage totals, dry-run invoices) and the broker's dead-letter destination.
  * One Kill Bill server per class (the outage test restarts it, so it runs last); a fresh tenant per test.
+ * Kill Bill runs on PostgreSQL unless a subclass chooses another {@link #database()}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -46,6 +47,15 @@ abstract class BrokerScenarios {
     /** The server's name (its work directory under target/killbill/). */
     protected abstract String serverName();
 
+    /**
+     * The database Kill Bill runs on: PostgreSQL or MariaDB, not H2 (the outage scenario stops Kill Bill
+     * moments after creating its tenant, and Kill Bill 0.22's embedded H2 lost those last writes on stop, seen
+     * twice: the subscription was gone after the restart).
+     */
+    protected KillbillServer.Database database() {
+        return KillbillServer.Database.POSTGRESQL;
+    }
+
     private void publish(String key, String payload) throws Exception {
         broker.publish(key, payload);
     }
@@ -54,12 +64,10 @@ abstract class BrokerScenarios {
     void startKillbill() throws Exception {
         broker = createBroker();
         broker.start();
-        // PostgreSQL, not H2: the outage scenario stops Kill Bill moments after creating its tenant, and Kill Bill
-        // 0.22's embedded H2 lost those last writes on stop (seen twice: the subscription was gone after the restart).
-        server = Meterstream.server(serverName(), SOURCE, broker.sourceConfig())
-                .database(KillbillServer.Database.POSTGRESQL).build().start();
+        server = Meterstream.server(serverName(), SOURCE, broker.sourceConfig()).database(database()).build().start();
         admin = server.adminClient();
-        LOG.info("TIMING {}: Kill Bill healthy in {} ms", serverName(), server.startTime().toMillis());
+        LOG.info("TIMING {}: {} schema in {} ms, Kill Bill healthy in {} ms", serverName(), server.database(),
+                server.schemaTime().toMillis(), server.startTime().toMillis());
         Meterstream.awaitSourceConnected(admin, SOURCE, Duration.ofSeconds(90));
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -27,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two Kill Bill nodes of one cluster (one PostgreSQL database) whose plugins consume the same destination
- * (one Kafka consumer group, or competing consumers of one queue). Judged by Kill Bill's REST API and, for
- * "exactly once per trackingId", by Kill Bill's own {@code rolled_up_usage} table.
+ * Two Kill Bill nodes of one cluster (one database: PostgreSQL unless a subclass chooses MariaDB) whose plugins
+ * consume the same destination (one Kafka consumer group, or competing consumers of one queue). Judged by Kill
+ * Bill's REST API and, for "exactly once per trackingId", by Kill Bill's own {@code rolled_up_usage} table and
+ * the plugin's idempotency table in the same database.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -37,6 +37,8 @@ abstract class TwoNodeScenarios {
     private static final Logger LOG = LoggerFactory.getLogger(TwoNodeScenarios.class);
     private static final String SOURCE = "usage";
     private static final Duration WITHIN = Duration.ofSeconds(180);
+    /** The plugin's default idempotency table ({@code JdbcIdempotencyStore.DEFAULT_TABLE_NAME}). */
+    private static final String IDEMPOTENCY_TABLE = "meterstream_idempotency";
 
     private ScenarioBroker broker;
     private KillbillServer nodeA;
@@ -47,13 +49,17 @@ abstract class TwoNodeScenarios {
     /** Prefix of the two servers' names. */
     protected abstract String serverName();
 
+    /** The database both nodes share: PostgreSQL or MariaDB (an H2 file belongs to one JVM). */
+    protected KillbillServer.Database database() {
+        return KillbillServer.Database.POSTGRESQL;
+    }
+
     @BeforeAll
     void start() throws Exception {
         broker = createBroker();
         broker.start();
         Map<String, String> source = broker.sourceConfig();
-        nodeA = Meterstream.server(serverName() + "-a", SOURCE, source).database(KillbillServer.Database.POSTGRESQL).build()
-                .start();
+        nodeA = Meterstream.server(serverName() + "-a", SOURCE, source).database(database()).build().start();
         nodeB = Meterstream.server(serverName() + "-b", SOURCE, source).sharedDatabase(nodeA).build().start();
         Meterstream.awaitSourceConnected(nodeA.adminClient(), SOURCE, Duration.ofSeconds(90));
         Meterstream.awaitSourceConnected(nodeB.adminClient(), SOURCE, Duration.ofSeconds(90));
@@ -94,6 +100,7 @@ abstract class TwoNodeScenarios {
 
         awaitTotal(t, messages);
         assertRecordedOnceEach(t, messages);
+        assertCompletedOnceEach("two-", messages);
         long a = Meterstream.tenantCounts(nodeA.adminClient(), SOURCE, t.tenantId).path("recorded").asLong();
         long b = Meterstream.tenantCounts(nodeB.adminClient(), SOURCE, t.tenantId).path("recorded").asLong();
         LOG.info("{}: recorded by node A: {}, node B: {}", serverName(), a, b);
@@ -133,6 +140,7 @@ abstract class TwoNodeScenarios {
 
         awaitTotal(t, messages);
         assertRecordedOnceEach(t, messages);
+        assertCompletedOnceEach("take-", messages);
     }
 
     private void awaitTotal(ScenarioTenant t, long expected) {
@@ -144,7 +152,7 @@ abstract class TwoNodeScenarios {
     /** Kill Bill's rolled_up_usage holds exactly one row per trackingId of the subscription. */
     private void assertRecordedOnceEach(ScenarioTenant t, int trackingIds) throws Exception {
         Map<String, Integer> rows = new LinkedHashMap<>();
-        try (Connection c = DriverManager.getConnection(nodeA.jdbcUrl(), "killbill", "killbill");
+        try (Connection c = nodeA.openConnection();
              PreparedStatement ps = c.prepareStatement(
                      "SELECT tracking_id, count(*) FROM rolled_up_usage WHERE subscription_id = ? GROUP BY tracking_id")) {
             ps.setString(1, t.subscriptionId.toString());
@@ -156,5 +164,35 @@ abstract class TwoNodeScenarios {
         }
         assertThat(rows).hasSize(trackingIds);
         assertThat(rows.values()).as("rows per trackingId").containsOnly(1);
+    }
+
+    /**
+     * The plugin's idempotency table (created by the plugin itself, {@code JdbcIdempotencyStore.createTableIfAbsent},
+     * in Kill Bill's database, whichever that is) holds one COMPLETED key per trackingId {@code <prefix><i>}: both
+     * nodes claimed through the one shared table.
+     */
+    private void assertCompletedOnceEach(String trackingIdPrefix, int trackingIds) throws Exception {
+        // a key is completed just after Kill Bill recorded its usage: give the last ones a moment
+        await("COMPLETED keys " + trackingIdPrefix + "*").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> completedKeys(trackingIdPrefix).size() >= trackingIds);
+        Map<String, Integer> completed = completedKeys(trackingIdPrefix);
+        assertThat(completed).as("COMPLETED keys in %s on %s", IDEMPOTENCY_TABLE, nodeB.database()).hasSize(trackingIds);
+        assertThat(completed.values()).as("COMPLETED rows per trackingId").containsOnly(1);
+    }
+
+    private Map<String, Integer> completedKeys(String trackingIdPrefix) throws Exception {
+        Map<String, Integer> completed = new LinkedHashMap<>();
+        // node B's handle on the shared database: A is stopped in the takeover test, B never is
+        try (Connection c = nodeB.openConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT key_id, count(*) FROM " + IDEMPOTENCY_TABLE
+                     + " WHERE key_id LIKE ? AND state = 'COMPLETED' GROUP BY key_id")) {
+            ps.setString(1, trackingIdPrefix + "%");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    completed.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+        }
+        return completed;
     }
 }
