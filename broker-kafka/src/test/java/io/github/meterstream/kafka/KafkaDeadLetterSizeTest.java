@@ -1,10 +1,11 @@
 package io.github.meterstream.kafka;
 
+import io.github.meterstream.testkit.ObservedSource;
+
 import io.github.meterstream.core.BrokerSource;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.MessageSink;
 import io.github.meterstream.core.PipelineConfig;
 import io.github.meterstream.core.ReasonCodes;
 import io.github.meterstream.core.SourceHealth;
@@ -105,7 +106,8 @@ class KafkaDeadLetterSizeTest {
         Map<String, String> c = defaults(topic);
         c.put("settlement-failure.retry-after", "300ms");
         KafkaSource kafka = new KafkaSource("refused", KafkaSourceConfig.of(c));
-        DeliveryTimes source = new DeliveryTimes(kafka);
+        List<Long> deliveryTimes = new CopyOnWriteArrayList<>();
+        ObservedSource<KafkaSource> source = new ObservedSource<>(kafka, m -> deliveryTimes.add(System.nanoTime() / 1_000_000L));
         pipeline(source).start();
 
         await("health red naming the record").atMost(Duration.ofSeconds(30))
@@ -113,8 +115,8 @@ class KafkaDeadLetterSizeTest {
         assertThat(kafka.health().detail()).contains(topic + "[0]@0").contains(dlq).contains("RecordTooLargeException");
 
         // a permanent refusal must not be retried at a constant rate forever: the gaps grow
-        await("four deliveries of the refused record").atMost(Duration.ofSeconds(30)).until(() -> source.times.size() >= 4);
-        List<Long> t = source.times;
+        await("four deliveries of the refused record").atMost(Duration.ofSeconds(30)).until(() -> deliveryTimes.size() >= 4);
+        List<Long> t = deliveryTimes;
         long firstGap = t.get(1) - t.get(0);
         long thirdGap = t.get(3) - t.get(2);
         assertThat(thirdGap).as("gap between deliveries 3 and 4 vs 1 and 2 (ms): %s", t).isGreaterThan(2 * firstGap);
@@ -134,45 +136,4 @@ class KafkaDeadLetterSizeTest {
     }
 
     /** Notes when each delivery reached the pipeline (ms since start of the test JVM's clock). */
-    private static final class DeliveryTimes implements BrokerSource {
-        final KafkaSource delegate;
-        final List<Long> times = new CopyOnWriteArrayList<>();
-
-        DeliveryTimes(KafkaSource delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public void start(MessageSink sink) {
-            delegate.start(m -> {
-                times.add(System.nanoTime() / 1_000_000L);
-                sink.accept(m);
-            });
-        }
-
-        @Override
-        public void pause() {
-            delegate.pause();
-        }
-
-        @Override
-        public void resume() {
-            delegate.resume();
-        }
-
-        @Override
-        public SourceHealth health() {
-            return delegate.health();
-        }
-
-        @Override
-        public void close(Duration timeout) {
-            delegate.close(timeout);
-        }
-    }
 }

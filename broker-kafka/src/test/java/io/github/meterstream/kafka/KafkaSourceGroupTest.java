@@ -1,5 +1,7 @@
 package io.github.meterstream.kafka;
 
+import io.github.meterstream.testkit.ObservedSource;
+
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.InboundMessage;
 import io.github.meterstream.core.MessageHandler;
@@ -68,7 +70,7 @@ class KafkaSourceGroupTest {
 
         InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
         Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
-        Map<String, Integer> deliveries = CountingSource.newCounter();
+        Map<String, Integer> deliveries = new ConcurrentHashMap<>();
         MessageHandler<String[]> handler = (m, ctx) -> {
             handled.computeIfAbsent(m[1], k -> new AtomicInteger()).incrementAndGet();
             return MessageHandler.Outcome.PROCESSED;
@@ -77,7 +79,8 @@ class KafkaSourceGroupTest {
         List<ConsumerPipeline<String[]>> pipelines = new ArrayList<>();
         for (String name : List.of("member-a", "member-b", "member-c", "member-d")) {
             pipelines.add(ConsumerPipeline.builder(new IdContract())
-                    .source(new CountingSource(source(name, topic, group), deliveries))
+                    .source(new ObservedSource<>(source(name, topic, group),
+                            m -> deliveries.merge(m.coordinates().partition() + "@" + m.coordinates().position(), 1, Integer::sum)))
                     .handler(handler).idempotencyStore(store).config(pipelineConfig).build());
         }
         pipelines.forEach(p -> toClose.add(() -> p.close(Duration.ofSeconds(5))));
@@ -94,7 +97,7 @@ class KafkaSourceGroupTest {
         int redelivered = (int) deliveries.values().stream().filter(n -> n > 1).count();
         System.out.printf("20,000 messages: %d deliveries, %d offsets delivered more than once, revocations %s%n",
                 deliveries.values().stream().mapToInt(Integer::intValue).sum(), redelivered,
-                pipelines.stream().map(p -> ((CountingSource) p.source()).delegate.revocations()).toList());
+                pipelines.stream().map(p -> ((KafkaSource) ((ObservedSource<?>) p.source()).delegate()).revocations()).toList());
 
         assertThat(handled).hasSize(total);
         assertThat(handled.values()).as("the handler saw each id once").allMatch(n -> n.get() == 1);

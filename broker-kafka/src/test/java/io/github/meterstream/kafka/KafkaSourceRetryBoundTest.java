@@ -1,11 +1,10 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.testkit.ObservedSource;
+
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.MessageSink;
 import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.SourceHealth;
 import io.github.meterstream.core.TransientFailure;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.DisplayName;
@@ -20,6 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,7 +60,14 @@ class KafkaSourceRetryBoundTest {
         c.put("kafka.max.poll.records", Integer.toString(MAX_POLL_RECORDS));
         c.put("retry.max-waiting", Integer.toString(MAX_WAITING_RETRIES));
         KafkaSource kafka = new KafkaSource("retry-bound", KafkaSourceConfig.of(c));
-        HeldRecordsProbe source = new HeldRecordsProbe(kafka);
+        // the most records the source held at once, sampled at every delivery
+        AtomicInteger maxSeen = new AtomicInteger();
+        IntSupplier heldNow = () -> {
+            int n = kafka.heldRecords();
+            maxSeen.accumulateAndGet(n, Math::max);
+            return n;
+        };
+        ObservedSource<KafkaSource> source = new ObservedSource<>(kafka, m -> heldNow.getAsInt());
 
         Set<String> processed = ConcurrentHashMap.newKeySet();
         AtomicInteger failures = new AtomicInteger();
@@ -88,8 +95,8 @@ class KafkaSourceRetryBoundTest {
                     .until(() -> processed.size() == good);
             await("failing records retried for a while").atMost(Duration.ofSeconds(60)).until(() -> failures.get() >= 1500);
             await("records held by the source stay bounded").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                    .until(() -> source.sample() <= bound);
-            assertThat(source.maxSeen.get()).as("most records the source held at once (bound %d)", bound).isLessThanOrEqualTo(bound);
+                    .until(() -> heldNow.getAsInt() <= bound);
+            assertThat(maxSeen.get()).as("most records the source held at once (bound %d)", bound).isLessThanOrEqualTo(bound);
             assertThat(kafka.revocations()).isZero();
         } finally {
             pipeline.close(Duration.ofSeconds(5));
@@ -97,51 +104,4 @@ class KafkaSourceRetryBoundTest {
     }
 
     /** Samples {@link KafkaSource#heldRecords()} on every delivery and whenever asked. */
-    private static final class HeldRecordsProbe implements BrokerSource {
-        final KafkaSource delegate;
-        final AtomicInteger maxSeen = new AtomicInteger();
-
-        HeldRecordsProbe(KafkaSource delegate) {
-            this.delegate = delegate;
-        }
-
-        int sample() {
-            int n = delegate.heldRecords();
-            maxSeen.accumulateAndGet(n, Math::max);
-            return n;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public void start(MessageSink sink) {
-            delegate.start(m -> {
-                sample();
-                sink.accept(m);
-            });
-        }
-
-        @Override
-        public void pause() {
-            delegate.pause();
-        }
-
-        @Override
-        public void resume() {
-            delegate.resume();
-        }
-
-        @Override
-        public SourceHealth health() {
-            return delegate.health();
-        }
-
-        @Override
-        public void close(Duration timeout) {
-            delegate.close(timeout);
-        }
-    }
 }
