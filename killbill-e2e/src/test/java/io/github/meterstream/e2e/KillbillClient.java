@@ -201,6 +201,32 @@ public final class KillbillClient {
         return readTree(r.body());
     }
 
+    // ------------------------------------------------------------------------------- test clock (test mode)
+
+    /**
+     * Sets Kill Bill's clock ({@code POST /1.0/kb/test/clock}, only with {@code org.killbill.server.test.mode=true},
+     * which {@link KillbillServer} sets): one clock for the whole server, which keeps running from there. Waits up
+     * to {@code timeoutSec} for the notifications and bus events now due of this client's tenant; returns the
+     * server's answer ({@code currentUtcTime}, {@code localDate}).
+     */
+    public JsonNode setClock(java.time.Instant at, int timeoutSec) {
+        HttpResponse<String> r = send(request("/1.0/kb/test/clock?requestedDate=" + enc(at.toString()) + "&timeoutSec=" + timeoutSec)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody()));
+        expect("set test clock", r, 200);
+        return readTree(r.body());
+    }
+
+    /** Kill Bill's clock as it answers {@code GET /1.0/kb/test/clock}. */
+    public JsonNode clock() {
+        return getJson("get test clock", "/1.0/kb/test/clock");
+    }
+
+    /** Waits up to {@code timeoutSec} for this tenant's due notifications and bus events ({@code GET /1.0/kb/test/queues}). */
+    public void awaitQueues(int timeoutSec) {
+        HttpResponse<String> r = send(request("/1.0/kb/test/queues?timeoutSec=" + timeoutSec).GET());
+        expect("wait for queues", r, 200, 204);
+    }
+
     // ----------------------------------------------------------------------------------------- plugins
 
     public JsonNode nodesInfo() {
