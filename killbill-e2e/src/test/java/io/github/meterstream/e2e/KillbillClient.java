@@ -159,6 +159,17 @@ public final class KillbillClient {
         return createdId("create subscription", post("/1.0/kb/subscriptions", body));
     }
 
+    /**
+     * Changes a subscription's plan ({@code PUT /1.0/kb/subscriptions/{id}}), effective now unless the catalog's
+     * change policy says otherwise; waits for Kill Bill to complete it ({@code callCompletion}).
+     */
+    public void changePlan(UUID subscriptionId, String planName) {
+        ObjectNode body = JSON.createObjectNode().put("subscriptionId", subscriptionId.toString()).put("planName", planName);
+        HttpResponse<String> r = send(request("/1.0/kb/subscriptions/" + subscriptionId + "?callCompletion=true")
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+        expect("change plan", r, 200, 201, 204);
+    }
+
     public JsonNode subscription(UUID subscriptionId) {
         return getJson("get subscription", "/1.0/kb/subscriptions/" + subscriptionId);
     }
