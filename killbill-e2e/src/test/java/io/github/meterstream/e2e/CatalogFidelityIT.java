@@ -32,14 +32,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The plugin's unit check ({@code UNIT_NOT_IN_PLAN}) against what a real Kill Bill 0.22 bills, when a new catalog
- * version drops a unit. Kill Bill's test clock is moved so that subscriptions are really created before and
- * after the new version: the clock starts at {@link #T0}, two tenants get catalog version 1 (units
- * {@value #CALLS} and {@value #LEGACY}), an account and a subscription, then version 2 effective {@link #V2}
- * (units {@value #CALLS} and {@value #NEW}): tenant "plain" without {@code effectiveDateForExistingSubscriptions},
- * tenant "moving" with it at {@link #EXISTING_MOVE}. At {@link #T1} a second subscription is created on the
- * "plain" tenant; at {@link #T2} usage is published to Kafka and, where the plugin refuses it, recorded over REST
- * for comparison. Each verdict of the plugin is compared with the usage lines of Kill Bill's dry-run invoice
- * for the period ({@link #TARGET}), read per unit from the lines' {@code itemDetails}.
+ * version drops a unit or a subscription changes plan. Kill Bill's test clock is moved so that subscriptions are
+ * really created before and after the new version: the clock starts at {@link #T0}, where tenants "plain",
+ * "moving" and "retired" get catalog version 1 (units {@value #CALLS} and {@value #LEGACY}), an account and a
+ * subscription, and tenant "changing" one version with two plans; then version 2 effective {@link #V2} (units
+ * {@value #CALLS} and {@value #NEW}) is uploaded: for "plain" without {@code effectiveDateForExistingSubscriptions},
+ * for "moving" with it at {@link #EXISTING_MOVE}; "retired" gets a version 2 without the plan and a version 3
+ * ({@link #V3}) with it again. At {@link #T1} a second subscription is created on "plain" and the "changing"
+ * subscription changes plan; at {@link #T2} usage is published to Kafka and, where the plugin refuses it, recorded
+ * over REST for comparison. Each verdict of the plugin is compared with the usage lines of Kill Bill's dry-run
+ * invoice for the period ({@link #TARGET}), read per unit from the lines' {@code itemDetails}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
