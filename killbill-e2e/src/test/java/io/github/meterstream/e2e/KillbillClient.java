@@ -159,6 +159,17 @@ public final class KillbillClient {
         return createdId("create subscription", post("/1.0/kb/subscriptions", body));
     }
 
+    /**
+     * Changes a subscription's plan ({@code PUT /1.0/kb/subscriptions/{id}}), effective now unless the catalog's
+     * change policy says otherwise; waits for Kill Bill to complete it ({@code callCompletion}).
+     */
+    public void changePlan(UUID subscriptionId, String planName) {
+        ObjectNode body = JSON.createObjectNode().put("subscriptionId", subscriptionId.toString()).put("planName", planName);
+        HttpResponse<String> r = send(request("/1.0/kb/subscriptions/" + subscriptionId + "?callCompletion=true")
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+        expect("change plan", r, 200, 201, 204);
+    }
+
     public JsonNode subscription(UUID subscriptionId) {
         return getJson("get subscription", "/1.0/kb/subscriptions/" + subscriptionId);
     }
@@ -199,6 +210,32 @@ public final class KillbillClient {
         }
         expect("dry-run invoice", r, 200);
         return readTree(r.body());
+    }
+
+    // ------------------------------------------------------------------------------- test clock (test mode)
+
+    /**
+     * Sets Kill Bill's clock ({@code POST /1.0/kb/test/clock}, only with {@code org.killbill.server.test.mode=true},
+     * which {@link KillbillServer} sets): one clock for the whole server, which keeps running from there. Waits up
+     * to {@code timeoutSec} for the notifications and bus events now due of this client's tenant; returns the
+     * server's answer ({@code currentUtcTime}, {@code localDate}).
+     */
+    public JsonNode setClock(java.time.Instant at, int timeoutSec) {
+        HttpResponse<String> r = send(request("/1.0/kb/test/clock?requestedDate=" + enc(at.toString()) + "&timeoutSec=" + timeoutSec)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody()));
+        expect("set test clock", r, 200);
+        return readTree(r.body());
+    }
+
+    /** Kill Bill's clock as it answers {@code GET /1.0/kb/test/clock}. */
+    public JsonNode clock() {
+        return getJson("get test clock", "/1.0/kb/test/clock");
+    }
+
+    /** Waits up to {@code timeoutSec} for this tenant's due notifications and bus events ({@code GET /1.0/kb/test/queues}). */
+    public void awaitQueues(int timeoutSec) {
+        HttpResponse<String> r = send(request("/1.0/kb/test/queues?timeoutSec=" + timeoutSec).GET());
+        expect("wait for queues", r, 200, 204);
     }
 
     // ----------------------------------------------------------------------------------------- plugins
