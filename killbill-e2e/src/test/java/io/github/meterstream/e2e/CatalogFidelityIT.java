@@ -17,7 +17,6 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -249,15 +248,6 @@ class CatalogFidelityIT {
 
     @Test
     @Order(5)
-    @Disabled("FINDING, plugin disagrees with Kill Bill 0.22.26 (seen 2026-11-29): for the subscription created on version 1, "
-            + "Kill Bill's dry run bills legacy-unit (31) and calls (41) under version 1 (catalogEffectiveDate 2024-01-01) and not "
-            + "new-unit; meterstream dead-letters legacy-unit (UNIT_NOT_IN_PLAN, 'catalog version of 2025-02-05') and records "
-            + "new-unit, which Kill Bill stores and never bills. Kill Bill 0.22 moves an existing subscription to a newer version "
-            + "only through the billing events DefaultSubscriptionBase.getSubscriptionBillingEvents adds, walking "
-            + "SubscriptionCatalog.getNextPlanVersion version by version from the plan's version; the walk stops at the first "
-            + "version without the plan (version 2 here), so version 3's effectiveDateForExistingSubscriptions never applies. "
-            + "PlanUnits.versionFor skips versions without the plan instead. Left to the lead: fix PlanUnits (0.22 behaviour; "
-            + "0.24 not checked) and remove this @Disabled.")
     @DisplayName("e: a plan retired in version 2 and back in version 3 with effectiveDateForExistingSubscriptions: after "
             + "that date, meterstream accepts exactly the units Kill Bill's dry run bills for the subscription created on version 1")
     void planRetiredThenBackWithEffectiveDate() throws Exception {

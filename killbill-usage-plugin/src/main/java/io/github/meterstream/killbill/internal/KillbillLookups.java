@@ -280,6 +280,7 @@ public final class KillbillLookups {
             versions.sort(Comparator.comparing(StaticCatalog::getEffectiveDate));
             List<PlanUnits.Version> found = new ArrayList<>();
             boolean oldest = true;
+            boolean previousLacksPlan = false;
             for (StaticCatalog v : versions) {
                 boolean oldestCatalog = oldest;
                 oldest = false;
@@ -287,8 +288,10 @@ public final class KillbillLookups {
                 try {
                     plan = v.findPlan(planName);
                 } catch (CatalogApiException e) {
-                    continue; // this version does not have the plan
+                    plan = null; // this version does not have the plan
                 }
+                boolean afterGap = previousLacksPlan;
+                previousLacksPlan = plan == null;
                 if (plan == null) {
                     continue;
                 }
@@ -336,7 +339,7 @@ public final class KillbillLookups {
                 }
                 java.util.Date forExisting = plan.getEffectiveDateForExistingSubscriptions();
                 found.add(new PlanUnits.Version(v.getEffectiveDate().toInstant(), oldestCatalog,
-                        forExisting == null ? null : forExisting.toInstant(), units, periods));
+                        forExisting == null ? null : forExisting.toInstant(), afterGap, units, periods));
             }
             return new PlanUnits(planName, found);
         } catch (CatalogApiException e) {

@@ -6,7 +6,6 @@ import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.fakes.FakeCatalog;
 import io.github.meterstream.killbill.fakes.FakeKillbill;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -140,9 +139,6 @@ class UnitCheckCatalogFidelityTest {
         }
 
         @Test
-        @Disabled("FINDING (CatalogFidelityIT.planRetiredThenBackWithEffectiveDate, real Kill Bill 0.22.26): Kill Bill stops "
-                + "looking for newer versions of the plan at the first version without it, so the subscription stays on V1; "
-                + "PlanUnits.versionFor skips that version and picks V3. Fails until PlanUnits follows Kill Bill.")
         @DisplayName("a plan retired in one version and back in a later one with effectiveDateForExistingSubscriptions: an "
                 + "existing subscription stays on its version, as Kill Bill 0.22 bills it")
         void planRetiredThenBackKeepsOldVersion() {
