@@ -3,9 +3,9 @@ package io.github.meterstream.e2e;
 import org.junit.jupiter.api.DisplayName;
 
 /**
- * The broker scenarios with Kill Bill on MariaDB, its reference database: Kafka only (the broker layer is the
- * same on either database; what MariaDB adds is Kill Bill's MySQL schema and queues, the plugin's idempotency
- * table on MariaDB, and the outage restart on it), to keep the e2e suite's time down.
+ * The broker scenarios with Kill Bill on MariaDB, its reference database: Kill Bill's MySQL schema and queues,
+ * the plugin's idempotency table on MariaDB, and the outage restart on it. One class per broker, as on
+ * PostgreSQL ({@link RabbitMqScenariosOnMariaDbIT}, {@link ActiveMqScenariosOnMariaDbIT}).
  */
 @DisplayName("Kafka (in-process KRaft broker) -> meterstream -> Kill Bill 0.22 on MariaDB")
 class KafkaScenariosOnMariaDbIT extends BrokerScenarios {
