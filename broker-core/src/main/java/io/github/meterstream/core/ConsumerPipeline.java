@@ -65,6 +65,8 @@ import java.util.stream.Collectors;
  *   <li>{@link PermanentFailure} (bad payload, broken rule, conflicting reuse of an idempotency
  *       key): handed to the {@link FailurePolicy}, by default dead-lettered with a {@link
  *       DeadLetterEnvelope}; the messages behind it go on.</li>
+ *   <li>{@link HeldFailure}: the message waits (its tenant's rules are unusable, another consumer
+ *       holds its claim): retried like a transient failure, without counting toward the circuit.</li>
  *   <li>{@link TransientFailure}: retried with exponential backoff and jitter, in the pipeline first
  *       (keeping its key's order), then handed back to the broker with a delay. After {@code
  *       circuit.failure-threshold} consecutive transient failures the circuit opens: the source is
@@ -560,7 +562,8 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             return permanentFailure(job, e);
         } catch (TransientFailure e) {
             abandonQuietly(key, token);
-            return transientFailure(job, e, true, true);
+            // a held message is no news about the downstream: the circuit must not pause other keys for it
+            return transientFailure(job, e, !(e instanceof HeldFailure), true);
         } catch (Throwable e) {
             // Errors too (a StackOverflowError, an ExceptionInInitializerError): the lane must survive.
             abandonQuietly(key, token);
@@ -581,7 +584,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             job.waitingForClaim = true; // said once per message, not at every retry
             LOG.info("Another consumer holds the claim on {}; waiting for it: {}", key, job.event());
         }
-        return transientFailure(job, new TransientFailure("CLAIM_HELD", "another consumer holds the claim on " + key
+        return transientFailure(job, new HeldFailure("CLAIM_HELD", "another consumer holds the claim on " + key
                 + "; it is being handled there", job.tenant(), key.id(), null), false, true);
     }
 

@@ -5,6 +5,7 @@ import io.github.meterstream.core.BrokerSourceFactories;
 import io.github.meterstream.core.ConsumerPipeline;
 import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.FailurePolicy;
+import io.github.meterstream.core.HeldFailure;
 import io.github.meterstream.core.MessageEvent;
 import io.github.meterstream.core.MessageHandler;
 import io.github.meterstream.core.PermanentFailure;
@@ -190,6 +191,38 @@ class ConsumerPipelineTest {
             assertThat(deadLetters()).isEmpty();
             assertThat(p.stats().deadLettered()).isZero();
             assertThat(p.stats().retried()).isPositive();
+        }
+
+        @Test
+        @DisplayName("a held message (its tenant's rules unusable) does not open the circuit: other keys flow, it waits and is"
+                + " never dead-lettered")
+        void heldMessageDoesNotPauseOthers() {
+            for (int i = 0; i < 5; i++) {
+                broker.publish(QUEUE, TestEvent.json("held-" + i, "held-tenant", 1));
+            }
+            for (int i = 0; i < 50; i++) {
+                broker.publish(QUEUE, TestEvent.json("ok-" + i, "k" + i, 1));
+            }
+            AtomicBoolean released = new AtomicBoolean();
+            List<String> pauses = new CopyOnWriteArrayList<>();
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
+                if (m.key.equals("held-tenant") && !released.get()) {
+                    throw new HeldFailure("TENANT_RULES_UNUSABLE", "tenant rules unusable (test)", "t", m.id, null);
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, fastRetries(), new PipelineListener() {
+                @Override
+                public void onPaused(String source, String reason) {
+                    pauses.add(reason);
+                }
+            });
+            await().atMost(DEADLINE).until(() -> handled.size() == 50);
+            await().atMost(DEADLINE).until(() -> p.stats().retried() >= 20);
+            assertThat(pauses).noneMatch(r -> r.startsWith("circuit"));
+            released.set(true);
+            await().atMost(DEADLINE).until(() -> handled.size() == 55);
+            assertThat(deadLetters()).isEmpty();
         }
 
         @Test

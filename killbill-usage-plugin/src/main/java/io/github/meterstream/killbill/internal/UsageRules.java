@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.HeldFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import org.slf4j.Logger;
@@ -93,7 +93,7 @@ public final class UsageRules {
         if (rules.holdReason() != null) {
             // Transient on purpose: the usage waits in the broker until the tenant's configuration is
             // fixed, instead of being recorded under rules the tenant did not choose or dead-lettered.
-            throw new TransientFailure(TENANT_RULES_UNUSABLE, "usage of tenant " + tenant + " is held: " + rules.holdReason(),
+            throw new HeldFailure(TENANT_RULES_UNUSABLE, "usage of tenant " + tenant + " is held: " + rules.holdReason(),
                     tenant, trackingId, null);
         }
         if (!rules.allowsSource(source)) {
