@@ -211,7 +211,7 @@ public final class MeterstreamConfigProperties {
         return idempotencyTable;
     }
 
-    /** This node's id in idempotency claims (configured, or the host name). */
+    /** This node's id in idempotency claims (configured, or the host name plus a per-run suffix). */
     public String idempotencyNodeId() {
         return idempotencyNodeId;
     }

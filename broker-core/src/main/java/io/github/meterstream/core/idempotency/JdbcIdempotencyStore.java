@@ -77,9 +77,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     /** This node's name in claims; unset, {@link #defaultNodeId()}. */
     public static final ConfigKey<String> NODE_ID = ConfigKey.string("idempotency.jdbc.node-id", null,
-                    "Names this node in its idempotency claims: stable across restarts (a restarted node takes back its dead "
-                            + "claims at once) and never shared by two running nodes (each would take the other's live claims "
-                            + "for dead). Unset: the host name.")
+                    "Names this node in its idempotency claims. Set it to a name stable across restarts and never shared by "
+                            + "two running nodes (a pod or host name when one node runs per host): a restarted node then takes back "
+                            + "its dead claims at once. Two running nodes with one name would take each other's live claims for "
+                            + "dead. Unset: the host name plus a random suffix, unique per run, so a restarted node waits one lease.")
             .rule(v -> v == null || isValidNodeId(v), "must be 1 to 200 characters without '/'");
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcIdempotencyStore.class);
@@ -182,11 +183,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * This host's name, the default node id: stable across restarts of a node, different between
-     * hosts (containers included). Two consumers sharing one store on the same host need ids of
-     * their own.
+     * The node id when none is configured: this host's name plus a suffix drawn once per JVM. Unique
+     * per run, so it is safe when several nodes share a host (two Kill Bill servers on one machine
+     * took each other's live claims for dead when the default was the bare host name); the price is
+     * that a restarted node waits one lease for the claims of its crashed run. A configured stable
+     * id removes that wait.
      */
     public static String defaultNodeId() {
+        String host = hostName();
+        return (host.length() > 190 ? host.substring(0, 190) : host) + '-' + INSTANCE;
+    }
+
+    private static String hostName() {
         String name = null;
         try {
             name = InetAddress.getLocalHost().getHostName();
@@ -196,8 +204,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         if (name == null || name.isBlank()) {
             name = "localhost";
         }
-        name = name.replace('/', '_');
-        return name.length() > 200 ? name.substring(0, 200) : name;
+        return name.replace('/', '_');
     }
 
     static boolean isPlainIdentifier(String name) {

@@ -101,4 +101,13 @@ class JdbcIdempotencyStoreSetupTest {
         assertThat(JdbcIdempotencyStore.isDuplicateKey(new SQLException("refused", "08001"))).isFalse();
         assertThat(JdbcIdempotencyStore.isDuplicateKey(new SQLException("deadlock", "40001", 1213))).isFalse();
     }
+
+    @Test
+    @DisplayName("the default node id is the host name plus a suffix drawn per run, so two nodes on one host never share it")
+    void defaultNodeIdIsUniquePerRun() throws Exception {
+        String id = JdbcIdempotencyStore.defaultNodeId();
+        assertThat(id).startsWith(java.net.InetAddress.getLocalHost().getHostName().replace('/', '_') + "-")
+                .matches(".+-[0-9a-f]{8}").doesNotContain("/");
+        assertThat(JdbcIdempotencyStore.isValidNodeId(id)).isTrue();
+    }
 }
