@@ -3,9 +3,9 @@ package io.github.meterstream.activemq;
 import io.github.meterstream.activemq.internal.ConnectionSupervisor;
 import io.github.meterstream.activemq.internal.ConsumerWorker;
 import io.github.meterstream.activemq.internal.InFlightMessages;
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.source.SourceHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +68,7 @@ import java.util.Objects;
  *       to the queue.</li>
  * </ul>
  * The pipeline's {@link io.github.meterstream.core.idempotency.IdempotencyStore} removes those
- * duplicates before the handler sees them. {@link io.github.meterstream.core.InboundMessage#deliveryAttempt()}
+ * duplicates before the handler sees them. {@link io.github.meterstream.core.source.InboundMessage#deliveryAttempt()}
  * is the attempt carried by a retry copy plus the broker's redeliveries ({@code JMSXDeliveryCount - 1}).
  */
 public final class ActiveMqSource implements BrokerSource {

@@ -1,6 +1,6 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.testkit.BrokerSourceCompatibilityKit;
 import org.junit.jupiter.api.DisplayName;

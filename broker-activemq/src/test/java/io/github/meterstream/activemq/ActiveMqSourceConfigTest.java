@@ -1,8 +1,8 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigValues;
 import org.junit.jupiter.api.DisplayName;

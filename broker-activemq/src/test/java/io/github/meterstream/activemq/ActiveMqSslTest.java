@@ -1,7 +1,7 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;

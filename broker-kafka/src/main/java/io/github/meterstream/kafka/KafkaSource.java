@@ -1,11 +1,11 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.Settlement;
-import io.github.meterstream.core.SourceCoordinates;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.source.Settlement;
+import io.github.meterstream.core.source.SourceCoordinates;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.kafka.internal.ClientProperties;
 import io.github.meterstream.kafka.internal.DeadLetterPublisher;
 import io.github.meterstream.kafka.internal.Delivery;

@@ -1,6 +1,6 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.testkit.BrokerSourceCompatibilityKit;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.DisplayName;

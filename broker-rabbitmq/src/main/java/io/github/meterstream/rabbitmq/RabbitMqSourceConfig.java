@@ -1,6 +1,6 @@
 package io.github.meterstream.rabbitmq;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;

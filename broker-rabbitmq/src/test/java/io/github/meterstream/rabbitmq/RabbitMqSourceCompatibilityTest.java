@@ -1,6 +1,6 @@
 package io.github.meterstream.rabbitmq;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.testkit.BrokerSourceCompatibilityKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;

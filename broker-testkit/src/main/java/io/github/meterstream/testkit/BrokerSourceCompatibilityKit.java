@@ -1,14 +1,14 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageContract;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.SourceCoordinates;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageContract;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.source.SourceCoordinates;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,12 +1,12 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.Settlement;
-import io.github.meterstream.core.SourceCoordinates;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.source.Settlement;
+import io.github.meterstream.core.source.SourceCoordinates;
+import io.github.meterstream.core.source.SourceHealth;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,8 +1,8 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactory;
-import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactory;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
 

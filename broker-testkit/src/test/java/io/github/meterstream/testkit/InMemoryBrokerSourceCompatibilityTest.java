@@ -1,6 +1,6 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 

@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill;
 
 import io.github.meterstream.activemq.ActiveMqSourceFactory;
-import io.github.meterstream.core.BrokerSourceFactory;
+import io.github.meterstream.core.source.BrokerSourceFactory;
 import io.github.meterstream.core.config.GeneratedDocs;
 import io.github.meterstream.kafka.KafkaSourceFactory;
 import io.github.meterstream.rabbitmq.RabbitMqSourceFactory;

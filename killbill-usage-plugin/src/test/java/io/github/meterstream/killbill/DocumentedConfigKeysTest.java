@@ -134,7 +134,7 @@ class DocumentedConfigKeysTest {
     @Test
     @DisplayName("of a source's pipeline reach what uses them: the pipeline's configuration, or the adapter that writes dead letters")
     void pipelineKeysAreRead() throws IOException {
-        io.github.meterstream.core.BrokerSourceFactories factories = io.github.meterstream.core.BrokerSourceFactories.of(
+        io.github.meterstream.core.source.BrokerSourceFactories factories = io.github.meterstream.core.source.BrokerSourceFactories.of(
                 new io.github.meterstream.kafka.KafkaSourceFactory());
         io.github.meterstream.killbill.internal.SourceSettingsProbe unchanged =
                 io.github.meterstream.killbill.internal.SourceSettingsProbe.of(MeterstreamConfigProperties.from(base()), factories);

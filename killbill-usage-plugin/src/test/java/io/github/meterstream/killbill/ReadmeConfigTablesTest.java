@@ -30,7 +30,7 @@ class ReadmeConfigTablesTest {
         return Map.of(
                 "global", ConfigDocs.markdownTable(MeterstreamConfigProperties.PREFIX, global),
                 "source", ConfigDocs.markdownTable(MeterstreamConfigProperties.PREFIX + "sources.<name>.",
-                        List.of(io.github.meterstream.core.BrokerSourceFactories.TYPE, MeterstreamConfigProperties.SOURCE_TENANTS)),
+                        List.of(io.github.meterstream.core.source.BrokerSourceFactories.TYPE, MeterstreamConfigProperties.SOURCE_TENANTS)),
                 "tenant", ConfigDocs.markdownTable("", MeterstreamTenantRules.KEYS));
     }
 

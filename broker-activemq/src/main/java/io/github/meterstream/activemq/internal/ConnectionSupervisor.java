@@ -1,7 +1,7 @@
 package io.github.meterstream.activemq.internal;
 
 import io.github.meterstream.activemq.ActiveMqSourceConfig;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.SourceHealth;
 import org.apache.activemq.ActiveMQConnection;
 import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.transport.DefaultTransportListener;

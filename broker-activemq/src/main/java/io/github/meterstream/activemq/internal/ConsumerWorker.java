@@ -1,10 +1,10 @@
 package io.github.meterstream.activemq.internal;
 
 import io.github.meterstream.activemq.ActiveMqSourceConfig;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.Settlement;
-import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.source.Settlement;
+import io.github.meterstream.core.source.SourceCoordinates;
 import org.apache.activemq.ActiveMQConnection;
 import org.apache.activemq.ActiveMQSession;
 import org.slf4j.Logger;

@@ -1,8 +1,8 @@
 package io.github.meterstream.rabbitmq.internal;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.Settlement;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.Settlement;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

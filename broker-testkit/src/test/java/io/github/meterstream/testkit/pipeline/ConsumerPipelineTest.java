@@ -1,18 +1,18 @@
 package io.github.meterstream.testkit.pipeline;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.FailurePolicy;
-import io.github.meterstream.core.HeldFailure;
-import io.github.meterstream.core.MessageEvent;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.PipelineListener;
-import io.github.meterstream.core.ReasonCodes;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.failure.FailurePolicy;
+import io.github.meterstream.core.failure.HeldFailure;
+import io.github.meterstream.core.event.MessageEvent;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.event.PipelineListener;
+import io.github.meterstream.core.failure.ReasonCodes;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.testkit.InMemoryBroker;
@@ -453,7 +453,7 @@ class ConsumerPipelineTest {
                 }
 
                 @Override
-                public void onReceived(io.github.meterstream.core.SourceCoordinates c) {
+                public void onReceived(io.github.meterstream.core.source.SourceCoordinates c) {
                     count("received");
                 }
 

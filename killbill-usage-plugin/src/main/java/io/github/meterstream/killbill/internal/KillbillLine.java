@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
 import org.killbill.billing.entitlement.api.Subscription;
 import org.killbill.billing.entitlement.api.SubscriptionApi;
 import org.killbill.billing.entitlement.api.SubscriptionApiException;

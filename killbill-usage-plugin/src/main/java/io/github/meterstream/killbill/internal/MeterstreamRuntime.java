@@ -1,12 +1,12 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.PipelineStats;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineStats;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;

@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import org.joda.time.DateTime;
 import org.joda.time.DateTimeZone;

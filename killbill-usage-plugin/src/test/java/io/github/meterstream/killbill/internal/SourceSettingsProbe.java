@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSourceFactories;
+import io.github.meterstream.core.source.BrokerSourceFactories;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 
 import java.util.Map;
