@@ -4,12 +4,14 @@ import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.killbill.internal.KillbillClock;
+import io.github.meterstream.killbill.internal.KillbillLines;
 import io.github.meterstream.killbill.internal.KillbillMetricsSink;
 import io.github.meterstream.killbill.internal.MeterstreamAssembly;
 import io.github.meterstream.killbill.internal.MeterstreamRuntime;
 import io.github.meterstream.killbill.internal.MeterstreamStatus;
 import io.github.meterstream.killbill.internal.MetricsSink;
 import io.github.meterstream.killbill.internal.SourceFactoryRegistry;
+import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.Healthcheck;
 import org.killbill.billing.osgi.api.OSGIPluginProperties;
 import org.killbill.billing.osgi.libs.killbill.KillbillActivatorBase;
@@ -29,7 +31,9 @@ import java.util.Hashtable;
  * under {@value MeterstreamConfigProperties#PREFIX}{@code sources.*} and records them with
  * {@code recordRolledUpUsage}, once per tracking id.
  *
- * <p>{@link #start} reads the configuration, creates the idempotency table in Kill Bill's database
+ * <p>{@link #start} first picks the build of the Kill Bill calls that fits this Kill Bill's line
+ * (0.22 or 0.24, see {@link KillbillLines}) and refuses to start when none does. It then reads the
+ * configuration, creates the idempotency table in Kill Bill's database
  * if absent, registers the healthcheck, the servlet ({@code /plugins/meterstream/}) and the
  * per-tenant configuration handler, then starts one pipeline per source. A configuration error
  * starts no source and is reported by the healthcheck; Kill Bill keeps running. {@link #stop}
@@ -44,6 +48,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
 
     @Override
     public void start(BundleContext context) throws Exception {
+        KillbillLine line = killbillLine();
         super.start(context);
         Clock killbillClock = new KillbillClock(clock.getClock());
 
@@ -58,7 +63,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
 
         MeterstreamConfigurationHandler tenantRules = new MeterstreamConfigurationHandler(killbillAPI,
                 config == null ? MeterstreamTenantRules.defaults() : config.defaultTenantRules());
-        MeterstreamStatus status = new MeterstreamStatus(() -> runtime, () -> configurationError);
+        MeterstreamStatus status = new MeterstreamStatus(line, () -> runtime, () -> configurationError);
 
         register(context, Healthcheck.class, new MeterstreamHealthcheck(status::health));
         PluginApp app = new PluginAppBuilder(MeterstreamConfigProperties.PLUGIN_NAME, killbillAPI, dataSource, clock, configProperties)
@@ -76,7 +81,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource.getDataSource(), config.idempotencyTable(), killbillClock,
                     config.idempotencyNodeId());
             store.createTableIfAbsent();
-            MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, killbillAPI, killbillClock, tenantRules,
+            MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, killbillAPI, line, killbillClock, tenantRules,
                     SourceFactoryRegistry.available(MeterstreamActivator.class.getClassLoader()), store, metrics());
             r.start();
             runtime = r;
@@ -94,6 +99,18 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             r.stop();
         }
         super.stop(context);
+    }
+
+    /** Once per start, before anything else: a Kill Bill the bundle has no line for fails the start, with the reason. */
+    private static KillbillLine killbillLine() {
+        try {
+            KillbillLine line = KillbillLines.detect();
+            LOG.info("Meterstream uses its Kill Bill line {}: {}", line.getClass().getSimpleName(), line.describe());
+            return line;
+        } catch (IllegalStateException e) {
+            LOG.error("Meterstream cannot start: {}", e.getMessage());
+            throw e;
+        }
     }
 
     /** Counters in Kill Bill's metric registry; none when this Kill Bill has no compatible one. */

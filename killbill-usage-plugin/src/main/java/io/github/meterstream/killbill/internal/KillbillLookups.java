@@ -6,6 +6,7 @@ import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
+import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.ErrorCode;
 import org.killbill.billing.catalog.api.BillingPeriod;
 import org.killbill.billing.catalog.api.Block;

@@ -5,6 +5,7 @@ import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
+import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.OSGIKillbill;
 
 import java.time.Clock;
@@ -19,10 +20,13 @@ public final class MeterstreamAssembly {
     private MeterstreamAssembly() {
     }
 
-    public static MeterstreamRuntime<UsageMessage> build(MeterstreamConfigProperties config, OSGIKillbill killbill, Clock clock,
-                                                         TenantRulesSource tenantRules, BrokerSourceFactories factories,
+    /**
+     * @param line the Kill Bill line the activator detected at start ({@link KillbillLines#detect()})
+     */
+    public static MeterstreamRuntime<UsageMessage> build(MeterstreamConfigProperties config, OSGIKillbill killbill, KillbillLine line,
+                                                         Clock clock, TenantRulesSource tenantRules, BrokerSourceFactories factories,
                                                          IdempotencyStore idempotencyStore, MetricsSink metrics) {
-        KillbillLookups lookups = new KillbillLookups(killbill, ReflectiveKillbillLine.detect(), clock, config);
+        KillbillLookups lookups = new KillbillLookups(killbill, line, clock, config);
         UsageRules rules = new UsageRules(lookups, tenantRules, clock);
         UsageRecorder recorder = new UsageRecorder(killbill, lookups, rules, clock, config.killbillUsername(), config.killbillPassword());
         UsageMessageBinding binding = new UsageMessageBinding(config.usageContractConfig(), lookups);

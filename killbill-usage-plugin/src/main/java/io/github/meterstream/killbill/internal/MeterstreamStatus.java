@@ -1,18 +1,25 @@
 package io.github.meterstream.killbill.internal;
 
+import io.github.meterstream.killbill.MeterstreamConfigProperties;
+import io.github.meterstream.killbill.line.KillbillLine;
+
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * What the status servlet and the healthcheck read; it follows the plugin's current runtime, or
- * its configuration error when it could not start.
+ * its configuration error when it could not start. Both name the Kill Bill line in use
+ * ({@code killbillApi}), also when nothing started.
  */
 public final class MeterstreamStatus {
 
+    private final KillbillLine line;
     private final Supplier<MeterstreamRuntime<?>> runtime;
     private final Supplier<String> configurationError;
 
-    public MeterstreamStatus(Supplier<MeterstreamRuntime<?>> runtime, Supplier<String> configurationError) {
+    public MeterstreamStatus(KillbillLine line, Supplier<MeterstreamRuntime<?>> runtime, Supplier<String> configurationError) {
+        this.line = line;
         this.runtime = runtime;
         this.configurationError = configurationError;
     }
@@ -20,8 +27,10 @@ public final class MeterstreamStatus {
     public HealthReport health() {
         MeterstreamRuntime<?> r = runtime.get();
         if (r == null) {
-            String error = configurationError.get();
-            return MeterstreamRuntime.failedToConfigure(error == null ? "not started" : error);
+            HealthReport failed = MeterstreamRuntime.failedToConfigure(startupError());
+            Map<String, Object> details = new LinkedHashMap<>(failed.details());
+            details.put("killbillApi", line.describe());
+            return new HealthReport(false, failed.message(), details);
         }
         return r.health();
     }
@@ -29,9 +38,18 @@ public final class MeterstreamStatus {
     public Map<String, Object> status(String tenantId) {
         MeterstreamRuntime<?> r = runtime.get();
         if (r == null) {
-            String error = configurationError.get();
-            return Map.of("plugin", "meterstream", "healthy", false, "startupError", error == null ? "not started" : error);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("plugin", MeterstreamConfigProperties.PLUGIN_NAME);
+            out.put("killbillApi", line.describe());
+            out.put("healthy", false);
+            out.put("startupError", startupError());
+            return out;
         }
         return r.status(tenantId);
+    }
+
+    private String startupError() {
+        String error = configurationError.get();
+        return error == null ? "not started" : error;
     }
 }

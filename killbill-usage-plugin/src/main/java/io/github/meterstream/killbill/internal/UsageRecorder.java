@@ -6,6 +6,7 @@ import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.core.failure.ReasonCodes;
 import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
+import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.OSGIKillbill;
 import org.killbill.billing.security.api.SecurityApi;
 import org.killbill.billing.usage.api.SubscriptionUsageRecord;

@@ -102,7 +102,7 @@ class MeterstreamRuntimeTest {
                                            io.github.meterstream.core.source.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
-        MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, Clock.systemUTC(),
+        MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, KillbillLines.detect(), Clock.systemUTC(),
                 tenantRules, factories, store,
                 name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
         runtimes.add(r);

@@ -56,7 +56,7 @@ class UnitCheckCatalogFidelityTest {
         if (recorder == null) {
             Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
             MeterstreamConfigProperties config = MeterstreamConfigProperties.from(new Properties());
-            KillbillLookups lookups = new KillbillLookups(kb, ReflectiveKillbillLine.detect(), clock, config);
+            KillbillLookups lookups = new KillbillLookups(kb, KillbillLines.detect(), clock, config);
             recorder = new UsageRecorder(kb, lookups, new UsageRules(lookups, t -> config.defaultTenantRules(), clock), clock, null, null);
         }
         TestRequest r = TestRequest.forTenant(tenant).subscription(sub.id).tracking("trk-" + tracking++).usage(unit, date, "1");

@@ -8,6 +8,8 @@ import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import io.github.meterstream.killbill.fakes.FakeCatalog;
 import io.github.meterstream.killbill.fakes.FakeKillbill;
+import io.github.meterstream.killbill.line.KillbillLine;
+import io.github.meterstream.killbill.line.kb024.Killbill024Line;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -77,7 +79,7 @@ class UsageRecorderTest {
         if (recorder == null) {
             Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
             MeterstreamConfigProperties config = MeterstreamConfigProperties.from(props);
-            KillbillLookups lookups = new KillbillLookups(kb, ReflectiveKillbillLine.detect(), clock, config);
+            KillbillLookups lookups = new KillbillLookups(kb, KillbillLines.detect(), clock, config);
             UsageRules usageRules = new UsageRules(lookups, t -> rules.getOrDefault(t, config.defaultTenantRules()), clock);
             recorder = new UsageRecorder(kb, lookups, usageRules, clock, config.killbillUsername(), config.killbillPassword());
         }
@@ -435,13 +437,12 @@ class UsageRecorderTest {
     }
 
     @Test
-    @DisplayName("Kill Bill 0.22 end dates (LocalDate) become the next midnight, exclusive")
-    void localDateEnd() {
-        assertThat(ReflectiveKillbillLine.toInstant(new org.joda.time.LocalDate(2025, 6, 1), true))
-                .isEqualTo(Instant.parse("2025-06-02T00:00:00Z"));
-        assertThat(ReflectiveKillbillLine.toInstant(new org.joda.time.LocalDate(2025, 6, 1), false))
-                .isEqualTo(Instant.parse("2025-06-01T00:00:00Z"));
-        assertThat(ReflectiveKillbillLine.detect().usageRecord(Instant.parse("2025-06-01T10:00:00Z"), new BigDecimal("2.5")).getAmount())
+    @DisplayName("the plugin's own killbill-api (0.54) gets the 0.24 line, which keeps a fractional amount")
+    void lineOfThisBuild() {
+        // the 0.22 line (LocalDate days, whole amounts) is tested against killbill-api 0.53 in killbill-line-0.22
+        KillbillLine line = KillbillLines.detect();
+        assertThat(line).isInstanceOf(Killbill024Line.class);
+        assertThat(line.usageRecord(Instant.parse("2025-06-01T10:00:00Z"), new BigDecimal("2.5")).getAmount())
                 .isEqualByComparingTo("2.5");
     }
 }

@@ -1,9 +1,9 @@
-package io.github.meterstream.killbill.internal;
+package io.github.meterstream.killbill.line;
 
-import io.github.meterstream.core.failure.PermanentFailure;
 import org.killbill.billing.entitlement.api.Subscription;
 import org.killbill.billing.entitlement.api.SubscriptionApi;
 import org.killbill.billing.entitlement.api.SubscriptionApiException;
+import org.killbill.billing.entitlement.api.SubscriptionEvent;
 import org.killbill.billing.usage.api.UsageRecord;
 import org.killbill.billing.util.callcontext.TenantContext;
 
@@ -23,12 +23,24 @@ import java.util.UUID;
  *   <li>{@code SubscriptionApi.getSubscriptionForEntitlementId/ForExternalKey} take an extra
  *       {@code boolean includeDeletedEvents} in 0.54.</li>
  * </ul>
- * Code elsewhere in the plugin never calls these directly. {@link ReflectiveKillbillLine} serves both
- * lines by looking the members up once, by reflection, on the API classes Kill Bill exports.
+ * This interface names only types that both killbill-api versions have. Each line has its own
+ * implementation, in its own module compiled against that line's killbill-api
+ * ({@code killbill-line-0.22}, {@code killbill-line-0.24}); the plugin bundle embeds both and picks
+ * one once, at start. Code elsewhere in the plugin never calls these members directly.
+ *
+ * <p>A dated value of a line that has only days ({@code LocalDate}) is read as midnight UTC; an end
+ * date becomes the next midnight (exclusive). Implementations are stateless and thread-safe.
  */
 public interface KillbillLine {
 
-    /** Which line was detected, for logs and the status page, e.g. {@code killbill-api 0.54 (Kill Bill 0.24)}. */
+    /**
+     * The reason code of the {@link io.github.meterstream.core.failure.PermanentFailure} thrown by
+     * {@link #usageRecord} for an amount the line cannot store; equal to the plugin's
+     * {@code MeterstreamReasonCodes.INVALID_AMOUNT}.
+     */
+    String INVALID_AMOUNT = "INVALID_AMOUNT";
+
+    /** Which line this is, for logs and the status page, e.g. {@code killbill-api 0.54+ (Kill Bill 0.24): ...}. */
     String describe();
 
     Subscription subscriptionById(SubscriptionApi api, UUID id, TenantContext context) throws SubscriptionApiException;
@@ -42,17 +54,14 @@ public interface KillbillLine {
     /** When the subscription ends (entitlement end, else billing end), exclusive, or {@code null} if open. */
     Instant endOf(Subscription subscription);
 
-    /**
-     * When {@code event} takes effect ({@code SubscriptionEvent.getEffectiveDate}: {@code DateTime}
-     * in 0.54, {@code LocalDate} in 0.53), or {@code null}.
-     */
-    Instant effectiveDateOf(org.killbill.billing.entitlement.api.SubscriptionEvent event);
+    /** When {@code event} takes effect ({@code SubscriptionEvent.getEffectiveDate}), or {@code null}. */
+    Instant effectiveDateOf(SubscriptionEvent event);
 
     /**
      * One usage record for {@code recordDate} and {@code amount}.
      *
-     * @throws PermanentFailure ({@code INVALID_AMOUNT}) when this line cannot store the amount
-     *         (Kill Bill 0.22 stores whole numbers only)
+     * @throws io.github.meterstream.core.failure.PermanentFailure ({@link #INVALID_AMOUNT}) when this line
+     *         cannot store the amount (Kill Bill 0.22 stores whole numbers only)
      */
     UsageRecord usageRecord(Instant recordDate, BigDecimal amount);
 }
