@@ -2,7 +2,6 @@ package io.github.meterstream.killbill;
 
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
-import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.killbill.internal.KillbillClock;
 import io.github.meterstream.killbill.internal.KillbillLines;
 import io.github.meterstream.killbill.internal.KillbillMetricsSink;
@@ -43,7 +42,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeterstreamActivator.class);
 
-    private volatile MeterstreamRuntime<UsageMessage> runtime;
+    private volatile MeterstreamRuntime runtime;
     private volatile String configurationError;
 
     @Override
@@ -81,7 +80,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource.getDataSource(), config.idempotencyTable(), killbillClock,
                     config.idempotencyNodeId());
             store.createTableIfAbsent();
-            MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, killbillAPI, line, killbillClock, tenantRules,
+            MeterstreamRuntime r = MeterstreamAssembly.build(config, killbillAPI, line, killbillClock, tenantRules,
                     SourceFactoryRegistry.available(MeterstreamActivator.class.getClassLoader()), store, metrics());
             r.start();
             runtime = r;
@@ -93,7 +92,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
 
     @Override
     public void stop(BundleContext context) throws Exception {
-        MeterstreamRuntime<UsageMessage> r = runtime;
+        MeterstreamRuntime r = runtime;
         runtime = null;
         if (r != null) {
             r.stop();

@@ -25,7 +25,10 @@ public final class MeterstreamReasonCodes {
     public static final String FORWARD_DATED = "FORWARD_DATED";
     /** A record is older than Kill Bill would still bill, and the tenant's {@code late-usage-policy} is reject. */
     public static final String LATE_USAGE = "LATE_USAGE";
-    /** An amount does not fit Kill Bill's column ({@code decimal(18,9)}, or a whole number on Kill Bill 0.22). */
+    /**
+     * An amount the Kill Bill line cannot store: a fractional amount on Kill Bill 0.22 (it stores whole
+     * numbers). An amount beyond {@code decimal(18,9)} is refused earlier, by the message contract ({@code INVALID_MESSAGE}).
+     */
     public static final String INVALID_AMOUNT = "INVALID_AMOUNT";
     /** Kill Bill refused the usage with an error other than a duplicate tracking id. */
     public static final String KILLBILL_REJECTED = "KILLBILL_REJECTED";

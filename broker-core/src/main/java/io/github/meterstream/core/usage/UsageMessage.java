@@ -113,6 +113,14 @@ public final class UsageMessage {
         return apiKey;
     }
 
+    /**
+     * The tenant as the message names it: by {@code tenantId}, else by {@code apiKey}; {@code null}
+     * when it names neither (a validation failure).
+     */
+    public TenantRef tenant() {
+        return TenantRef.of(tenantId, apiKey);
+    }
+
     public String trackingId() {
         return trackingId;
     }
@@ -144,7 +152,7 @@ public final class UsageMessage {
     @Override
     public String toString() {
         // No amounts: a whole message does not belong in a log line.
-        return "UsageMessage{tenant=" + (tenantId != null ? tenantId() : apiKey != null ? "apiKey:***" : null)
+        return "UsageMessage{tenant=" + tenant()
                 + ", subscription=" + (subscriptionId != null ? subscriptionId() : subscriptionExternalKey())
                 + ", trackingId=" + trackingId + ", records=" + recordCount() + '}';
     }

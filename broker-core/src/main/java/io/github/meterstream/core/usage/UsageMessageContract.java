@@ -42,7 +42,6 @@ import java.util.function.Function;
 public final class UsageMessageContract implements MessageContract<UsageMessage> {
 
     private static final ObjectMapper MAPPER = UsageJson.newObjectMapper();
-    private static final String API_KEY_PREFIX = "apiKey:";
 
     private final UsageContractConfig config;
     private final Function<String, String> apiKeyResolver;
@@ -115,7 +114,7 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
         if (!tree.isObject()) {
             throw new PermanentFailure(ReasonCodes.MALFORMED_PAYLOAD, "payload: expected an object, got " + UsageJson.kind(tree));
         }
-        String tenant = tenantLabel(text(tree, "tenantId"), text(tree, "apiKey"));
+        String tenant = label(TenantRef.of(text(tree, "tenantId"), text(tree, "apiKey")));
         String trackingId = text(tree, "trackingId");
         UsageMessage decoded;
         try {
@@ -167,10 +166,10 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
         return UsageKeys.fingerprint(tenant, subscriptionScope(tenant, message), message);
     }
 
-    /** The tenant id, or {@code apiKey:<key>}; the resolver is not called. */
+    /** The {@link TenantRef#label() label} of the message's tenant: its id, or {@code apiKey:<key>}; the resolver is not called. */
     @Override
     public String tenant(UsageMessage message) {
-        return tenantLabel(message.tenantId(), message.apiKey());
+        return label(message.tenant());
     }
 
     @Override
@@ -179,10 +178,11 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
     }
 
     private String tenantNamespace(UsageMessage message) {
-        if (message.tenantId() != null || apiKeyResolver == null) {
-            return message.tenantId() != null ? message.tenantId() : UsageKeys.fit(API_KEY_PREFIX, message.apiKey());
+        TenantRef tenant = message.tenant();
+        if (tenant == null || !tenant.byApiKey() || apiKeyResolver == null) {
+            return tenantNamespaceIfKnown(message);
         }
-        String tenantId = apiKeyResolver.apply(message.apiKey());
+        String tenantId = apiKeyResolver.apply(tenant.apiKey());
         if (tenantId == null || tenantId.isEmpty()) {
             throw new IllegalStateException("the API key resolver returned no tenant id for the message's apiKey");
         }
@@ -202,15 +202,18 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
     }
 
     /** The tenant namespace without calling the API key resolver: the tenant id, else the label. */
-    private String tenantNamespaceIfKnown(UsageMessage message) {
-        return message.tenantId() != null ? message.tenantId() : UsageKeys.fit(API_KEY_PREFIX, message.apiKey());
+    private static String tenantNamespaceIfKnown(UsageMessage message) {
+        TenantRef tenant = message.tenant();
+        if (tenant == null) {
+            // not reached through the pipeline (validation requires a tenant); kept as the key always was
+            return UsageKeys.fit(TenantRef.API_KEY_LABEL_PREFIX, null);
+        }
+        // the label, shortened to a hash when a long API key would not fit an idempotency key part
+        return tenant.byApiKey() ? UsageKeys.fit(TenantRef.API_KEY_LABEL_PREFIX, tenant.apiKey()) : tenant.tenantId();
     }
 
-    private static String tenantLabel(String tenantId, String apiKey) {
-        if (tenantId != null) {
-            return tenantId.toLowerCase(Locale.ROOT);
-        }
-        return apiKey == null ? null : API_KEY_PREFIX + apiKey;
+    private static String label(TenantRef tenant) {
+        return tenant == null ? null : tenant.label();
     }
 
     private static String text(JsonNode tree, String field) {

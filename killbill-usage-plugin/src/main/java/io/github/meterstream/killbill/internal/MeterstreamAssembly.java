@@ -3,7 +3,9 @@ package io.github.meterstream.killbill.internal;
 import io.github.meterstream.core.source.BrokerSourceFactories;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
-import io.github.meterstream.core.usage.UsageMessage;
+import io.github.meterstream.core.usage.SubscriptionResolver;
+import io.github.meterstream.core.usage.UsageContractConfig;
+import io.github.meterstream.core.usage.UsageMessageContract;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.OSGIKillbill;
@@ -23,18 +25,45 @@ public final class MeterstreamAssembly {
     /**
      * @param line the Kill Bill line the activator detected at start ({@link KillbillLines#detect()})
      */
-    public static MeterstreamRuntime<UsageMessage> build(MeterstreamConfigProperties config, OSGIKillbill killbill, KillbillLine line,
-                                                         Clock clock, TenantRulesSource tenantRules, BrokerSourceFactories factories,
-                                                         IdempotencyStore idempotencyStore, MetricsSink metrics) {
-        KillbillLookups lookups = new KillbillLookups(killbill, line, clock, config);
-        UsageRules rules = new UsageRules(lookups, tenantRules, clock);
-        UsageRecorder recorder = new UsageRecorder(killbill, lookups, rules, clock, config.killbillUsername(), config.killbillPassword());
-        UsageMessageBinding binding = new UsageMessageBinding(config.usageContractConfig(), lookups);
+    public static MeterstreamRuntime build(MeterstreamConfigProperties config, OSGIKillbill killbill, KillbillLine line,
+                                           Clock clock, TenantRulesSource tenantRules, BrokerSourceFactories factories,
+                                           IdempotencyStore idempotencyStore, MetricsSink metrics) {
+        TenantLookup tenants = new TenantLookup(killbill, clock, config);
+        SubscriptionLookup subscriptions = new SubscriptionLookup(killbill, line, clock, config, tenants);
+        UsageRules rules = new UsageRules(tenants, subscriptions, new CatalogUnitsLookup(killbill, clock, config),
+                new LateUsageWindow(killbill, clock, config), tenantRules, clock);
+        UsageRecorder recorder = new UsageRecorder(killbill, line, rules, clock, config.killbillUsername(), config.killbillPassword());
         // only the JDBC store keeps keys forever; the in-memory one lives as long as the plugin
         IdempotencyPurger purger = idempotencyStore instanceof JdbcIdempotencyStore
                 ? new IdempotencyPurger(((JdbcIdempotencyStore) idempotencyStore)::purgeCompletedBefore, clock,
                         config.idempotencyRetention(), config.idempotencyPurgeInterval())
                 : null;
-        return new MeterstreamRuntime<>(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics, purger);
+        return new MeterstreamRuntime(config, factories, idempotencyStore, usageContract(config.usageContractConfig(), tenants, subscriptions),
+                recorder, tenants, line, clock, metrics, purger);
+    }
+
+    /**
+     * broker-core's usage contract, bound to Kill Bill: messages naming their tenant by api key are
+     * deduplicated under the tenant id Kill Bill resolves for the key, and messages naming their
+     * subscription by external key under the subscription id Kill Bill resolves for it (so the same
+     * usage sent once with the id and once with the key is one message: one idempotency claim, and
+     * once the key is cached one ordering lane). Both lookups run on worker threads when the key is
+     * computed; Kill Bill not answering there is a transient failure (retried), an unknown tenant or
+     * subscription a dead-letter. The plugin reads the contract's {@code UsageMessage} as it is: one
+     * model of a usage message, from the wire to Kill Bill.
+     */
+    static UsageMessageContract usageContract(UsageContractConfig config, TenantLookup tenants, SubscriptionLookup subscriptions) {
+        return new UsageMessageContract(config).withApiKeyResolver(tenants::tenantIdOfApiKey)
+                .withSubscriptionResolver(new SubscriptionResolver() {
+                    @Override
+                    public String subscriptionId(String tenantId, String externalKey) {
+                        return subscriptions.subscriptionIdOfExternalKey(tenantId, externalKey);
+                    }
+
+                    @Override
+                    public String cachedSubscriptionId(String tenantId, String externalKey) {
+                        return subscriptions.cachedSubscriptionIdOfExternalKey(tenantId, externalKey);
+                    }
+                });
     }
 }

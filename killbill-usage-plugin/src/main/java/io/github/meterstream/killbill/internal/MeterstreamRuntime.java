@@ -9,7 +9,10 @@ import io.github.meterstream.core.pipeline.PipelineStats;
 import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
+import io.github.meterstream.core.usage.UsageMessage;
+import io.github.meterstream.core.usage.UsageMessageContract;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
+import io.github.meterstream.killbill.line.KillbillLine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,22 +31,19 @@ import java.util.Objects;
  * source first and starts none if one is misconfigured (the error, naming the key, is then the
  * healthcheck's answer); {@link #stop()} closes every pipeline, source and thread it started, so a
  * plugin restart in place starts clean. One instance is started at most once.
- *
- * @param <T> the decoded usage message type
  */
-public final class MeterstreamRuntime<T> {
+public final class MeterstreamRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(MeterstreamRuntime.class);
-    private static final String API_KEY_LABEL = "apiKey:";
 
     /** One running source. */
     private final class Running {
         final String name;
         final List<String> allowedTenants;
-        final ConsumerPipeline<T> pipeline;
+        final ConsumerPipeline<UsageMessage> pipeline;
         final SourceMonitor monitor;
 
-        Running(String name, List<String> allowedTenants, ConsumerPipeline<T> pipeline, SourceMonitor monitor) {
+        Running(String name, List<String> allowedTenants, ConsumerPipeline<UsageMessage> pipeline, SourceMonitor monitor) {
             this.name = name;
             this.allowedTenants = allowedTenants;
             this.pipeline = pipeline;
@@ -54,9 +54,10 @@ public final class MeterstreamRuntime<T> {
     private final MeterstreamConfigProperties config;
     private final BrokerSourceFactories factories;
     private final IdempotencyStore idempotencyStore;
-    private final UsageBinding<T> binding;
+    private final UsageMessageContract contract;
     private final UsageRecorder recorder;
-    private final KillbillLookups lookups;
+    private final TenantLookup tenantLookup;
+    private final KillbillLine line;
     private final Clock clock;
     private final MetricsSink metrics;
     private final List<Running> running = new ArrayList<>();
@@ -65,22 +66,23 @@ public final class MeterstreamRuntime<T> {
     private boolean started;
     private boolean stopped;
 
-    public MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
-                              UsageBinding<T> binding, UsageRecorder recorder, KillbillLookups lookups, Clock clock, MetricsSink metrics) {
-        this(config, factories, idempotencyStore, binding, recorder, lookups, clock, metrics, null);
-    }
-
-    /** {@code purger}: purges the idempotency store while the runtime runs; null for none. */
+    /**
+     * @param contract the usage contract, with the resolvers that deduplicate by Kill Bill ids
+     * @param tenantLookup the tenants Kill Bill resolved, read (never called) by the per-tenant counters
+     * @param line the Kill Bill line in use, for the status page
+     * @param purger purges the idempotency store while the runtime runs; null for none
+     */
     MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
-                       UsageBinding<T> binding, UsageRecorder recorder, KillbillLookups lookups, Clock clock, MetricsSink metrics,
-                       IdempotencyPurger purger) {
+                       UsageMessageContract contract, UsageRecorder recorder, TenantLookup tenantLookup, KillbillLine line, Clock clock,
+                       MetricsSink metrics, IdempotencyPurger purger) {
         this.purger = purger;
         this.config = Objects.requireNonNull(config, "config");
         this.factories = Objects.requireNonNull(factories, "factories");
         this.idempotencyStore = Objects.requireNonNull(idempotencyStore, "idempotencyStore");
-        this.binding = Objects.requireNonNull(binding, "binding");
+        this.contract = Objects.requireNonNull(contract, "contract");
         this.recorder = Objects.requireNonNull(recorder, "recorder");
-        this.lookups = Objects.requireNonNull(lookups, "lookups");
+        this.tenantLookup = Objects.requireNonNull(tenantLookup, "tenantLookup");
+        this.line = Objects.requireNonNull(line, "line");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = metrics == null ? MetricsSink.NONE : metrics;
     }
@@ -173,19 +175,17 @@ public final class MeterstreamRuntime<T> {
         List<String> tenants = settings.tenants;
         PipelineConfig pipelineConfig = settings.pipeline;
         BrokerSource source = factories.create(name, settings.adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));
-        // the contract labels a tenant named by api key "apiKey:<key>"; counters are kept per tenant id,
-        // and only for tenants Kill Bill resolved (the cache is read, Kill Bill is never called from here)
-        SourceMonitor monitor = new SourceMonitor(name, clock, metrics, ref -> ref.startsWith(API_KEY_LABEL)
-                ? lookups.cachedTenantIdForApiKey(ref.substring(API_KEY_LABEL.length())) : lookups.cachedTenantId(ref),
-                config.cacheTenants());
-        MessageHandler<T> handler = (message, context) -> {
-            UsageRecorder.RecordResult result = recorder.record(binding.view(message), name, tenants, context);
+        // counters are kept per tenant id, and only for tenants Kill Bill resolved: the events carry the
+        // tenant's label, and the tenant cache is keyed by it (read here; Kill Bill is never called from here)
+        SourceMonitor monitor = new SourceMonitor(name, clock, metrics, tenantLookup::cachedTenantIdOfLabel, config.cacheTenants());
+        MessageHandler<UsageMessage> handler = (message, context) -> {
+            UsageRecorder.RecordResult result = recorder.record(message, name, tenants, context);
             if (result.late()) {
                 monitor.lateAccepted(result.tenantId().toString());
             }
             return result.outcome();
         };
-        ConsumerPipeline<T> pipeline = ConsumerPipeline.builder(binding.contract())
+        ConsumerPipeline<UsageMessage> pipeline = ConsumerPipeline.builder(contract)
                 .source(source)
                 .handler(handler)
                 .idempotencyStore(idempotencyStore)
@@ -277,7 +277,7 @@ public final class MeterstreamRuntime<T> {
     public Map<String, Object> status(String tenantId) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("plugin", MeterstreamConfigProperties.PLUGIN_NAME);
-        out.put("killbillApi", lookups.line().describe());
+        out.put("killbillApi", line.describe());
         if (tenantId == null) {
             out.put("healthy", health().healthy());
             if (startupError != null) {

@@ -15,17 +15,17 @@ import java.util.function.Supplier;
 public final class MeterstreamStatus {
 
     private final KillbillLine line;
-    private final Supplier<MeterstreamRuntime<?>> runtime;
+    private final Supplier<MeterstreamRuntime> runtime;
     private final Supplier<String> configurationError;
 
-    public MeterstreamStatus(KillbillLine line, Supplier<MeterstreamRuntime<?>> runtime, Supplier<String> configurationError) {
+    public MeterstreamStatus(KillbillLine line, Supplier<MeterstreamRuntime> runtime, Supplier<String> configurationError) {
         this.line = line;
         this.runtime = runtime;
         this.configurationError = configurationError;
     }
 
     public HealthReport health() {
-        MeterstreamRuntime<?> r = runtime.get();
+        MeterstreamRuntime r = runtime.get();
         if (r == null) {
             HealthReport failed = MeterstreamRuntime.failedToConfigure(startupError());
             Map<String, Object> details = new LinkedHashMap<>(failed.details());
@@ -36,7 +36,7 @@ public final class MeterstreamStatus {
     }
 
     public Map<String, Object> status(String tenantId) {
-        MeterstreamRuntime<?> r = runtime.get();
+        MeterstreamRuntime r = runtime.get();
         if (r == null) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("plugin", MeterstreamConfigProperties.PLUGIN_NAME);

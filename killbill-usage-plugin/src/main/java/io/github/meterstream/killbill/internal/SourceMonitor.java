@@ -58,8 +58,8 @@ final class SourceMonitor implements PipelineListener {
     private volatile String pauseReason;
 
     /**
-     * @param tenantIdOfRef the Kill Bill tenant id of a message's tenant value (an id or
-     *        {@code apiKey:<key>}) when Kill Bill resolved it already, else null; never calls Kill Bill
+     * @param tenantIdOfRef the Kill Bill tenant id of an event's tenant (the message's {@code TenantRef}
+     *        label) when Kill Bill resolved it already, else null; never calls Kill Bill
      * @param maxTenants resolved tenants with their own counters; later ones count under {@value #OTHER}
      */
     SourceMonitor(String source, Clock clock, MetricsSink metrics, Function<String, String> tenantIdOfRef, int maxTenants) {

@@ -5,6 +5,9 @@ import io.github.meterstream.core.pipeline.MessageHandler;
 import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.core.failure.ReasonCodes;
 import io.github.meterstream.core.failure.TransientFailure;
+import io.github.meterstream.core.usage.TenantRef;
+import io.github.meterstream.core.usage.UsageMessage;
+import io.github.meterstream.core.usage.UsageRecordEntry;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.OSGIKillbill;
@@ -41,16 +44,16 @@ public final class UsageRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(UsageRecorder.class);
 
     private final OSGIKillbill killbill;
-    private final KillbillLookups lookups;
+    private final KillbillLine line;
     private final UsageRules rules;
     private final Clock clock;
     private final String username;
     private final String password;
 
     /** {@code username}/{@code password} null: do not log in (Kill Bill runs with skipAuthForPlugins=true). */
-    public UsageRecorder(OSGIKillbill killbill, KillbillLookups lookups, UsageRules rules, Clock clock, String username, String password) {
+    public UsageRecorder(OSGIKillbill killbill, KillbillLine line, UsageRules rules, Clock clock, String username, String password) {
         this.killbill = killbill;
-        this.lookups = lookups;
+        this.line = line;
         this.rules = rules;
         this.clock = clock;
         this.username = username;
@@ -58,33 +61,52 @@ public final class UsageRecorder {
     }
 
     /**
-     * Checks and records {@code r}, received on {@code source} bound to {@code allowedTenants};
+     * Checks and records {@code m}, received on {@code source} bound to {@code allowedTenants};
      * {@code delivery} tells whether an earlier attempt at its idempotency key may have written it.
+     * The steps: a tracking id is required, the {@link UsageRules} pass (tenant, subscription, window,
+     * unit in plan, late usage), the records are built for this Kill Bill line, and Kill Bill records them.
      */
-    public RecordResult record(UsageRequest r, String source, List<String> allowedTenants, MessageContext delivery) {
-        String trackingId = r.trackingId();
+    public RecordResult record(UsageMessage m, String source, List<String> allowedTenants, MessageContext delivery) {
+        requireTrackingId(m);
+        UsageRules.Verdict verdict = rules.check(m, source, allowedTenants);
+        SubscriptionUsageRecord record = killbillRecord(m, verdict);
+        MessageHandler.Outcome outcome = write(record, m, verdict, source, delivery);
+        return new RecordResult(verdict.tenantId, outcome, verdict.late);
+    }
+
+    private static void requireTrackingId(UsageMessage m) {
+        String trackingId = m.trackingId();
         if (trackingId == null || trackingId.isBlank()) {
             // Kill Bill would invent one, and every redelivery would then be counted again
+            TenantRef tenant = m.tenant();
             throw new PermanentFailure(ReasonCodes.INVALID_MESSAGE, "the message has no trackingId; without one Kill Bill cannot "
-                    + "recognise a redelivery", r.tenantRef(), null, null);
+                    + "recognise a redelivery", tenant == null ? null : tenant.byApiKey() ? tenant.apiKey() : tenant.tenantId(), null, null);
         }
-        UsageRules.Verdict verdict = rules.check(r, source, allowedTenants);
-        UUID tenantId = verdict.tenantId;
-        String tenant = tenantId.toString();
-        KillbillLine line = lookups.line();
+    }
+
+    /** The message as this Kill Bill line's usage record; a line that cannot hold an amount refuses it ({@code INVALID_AMOUNT}). */
+    private SubscriptionUsageRecord killbillRecord(UsageMessage m, UsageRules.Verdict verdict) {
         List<UnitUsageRecord> units = new ArrayList<>();
-        for (UsageRequest.Unit u : r.units()) {
+        for (io.github.meterstream.core.usage.UnitUsageRecord u : m.unitUsageRecords()) {
             List<UsageRecord> records = new ArrayList<>();
-            for (UsageRequest.Amount a : u.records()) {
+            for (UsageRecordEntry e : u.usageRecords()) {
                 try {
-                    records.add(line.usageRecord(a.recordDate(), a.amount()));
-                } catch (PermanentFailure e) {
-                    throw new PermanentFailure(e.reasonCode(), e.getMessage(), tenant, trackingId, null);
+                    records.add(line.usageRecord(e.recordDate(), e.amount()));
+                } catch (PermanentFailure f) {
+                    throw new PermanentFailure(f.reasonCode(), f.getMessage(), verdict.tenantId.toString(), m.trackingId(), null);
                 }
             }
             units.add(new UnitUsageRecord(u.unitType(), records));
         }
-        SubscriptionUsageRecord record = new SubscriptionUsageRecord(verdict.subscription.id, trackingId, units);
+        return new SubscriptionUsageRecord(verdict.subscription.id, m.trackingId(), units);
+    }
+
+    /** Calls {@code recordRolledUpUsage} and turns Kill Bill's answer into the outcome (see the class comment). */
+    private MessageHandler.Outcome write(SubscriptionUsageRecord record, UsageMessage m, UsageRules.Verdict verdict, String source,
+                                         MessageContext delivery) {
+        UUID tenantId = verdict.tenantId;
+        String tenant = tenantId.toString();
+        String trackingId = m.trackingId();
         MeterstreamCallContext context = new MeterstreamCallContext(tenantId, clock.instant(), "meterstream source " + source);
         SecurityApi security = null;
         try {
@@ -94,14 +116,14 @@ public final class UsageRecorder {
             }
             killbill.getUsageUserApi().recordRolledUpUsage(record, context);
             LOG.debug("Recorded usage: source={} tenant={} subscription={} trackingId={}", source, tenant, verdict.subscription.id, trackingId);
-            return new RecordResult(tenantId, MessageHandler.Outcome.PROCESSED, verdict.late);
+            return MessageHandler.Outcome.PROCESSED;
         } catch (UsageApiException e) {
-            if (KillbillLookups.isDuplicateTrackingId(e)) {
+            if (FailureClassifier.isDuplicateTrackingId(e)) {
                 if (delivery.earlierAttemptMayHaveWritten()) {
                     // an earlier attempt of this message (its claim was taken over) may have recorded it
                     LOG.info("Kill Bill already has trackingId {} for subscription {} (tenant {}), written by an earlier attempt: duplicate",
                             trackingId, verdict.subscription.id, tenant);
-                    return new RecordResult(tenantId, MessageHandler.Outcome.ALREADY_PROCESSED, verdict.late);
+                    return MessageHandler.Outcome.ALREADY_PROCESSED;
                 }
                 // The claim was fresh: no attempt of ours wrote under this key in the dedupe window, so
                 // whatever Kill Bill holds came from elsewhere and may be other usage. Acking would
@@ -114,8 +136,7 @@ public final class UsageRecorder {
                         tenant, trackingId, e);
             }
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
-                        trackingId, e);
+                throw FailureClassifier.unavailable("record usage", e, tenant, trackingId);
             }
             throw new PermanentFailure(MeterstreamReasonCodes.KILLBILL_REJECTED, "Kill Bill refused the usage (code " + e.getCode()
                     + "): " + e.getMessage(), tenant, trackingId, e);
@@ -124,11 +145,12 @@ public final class UsageRecorder {
                 throw e;
             }
             if (FailureClassifier.isTransient(e)) {
-                throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not record usage: " + FailureClassifier.describe(e), tenant,
-                        trackingId, e);
+                throw FailureClassifier.unavailable("record usage", e, tenant, trackingId);
             }
-            if (KillbillLookups.isNotFound(e)) {
-                throw KillbillLookups.unknownSubscription(tenantId, r.subscriptionId() != null, r.subscriptionRef(), trackingId, e);
+            if (FailureClassifier.isNotFound(e)) {
+                boolean byId = m.subscriptionId() != null;
+                throw SubscriptionLookup.unknownSubscription(tenantId, byId, byId ? m.subscriptionId() : m.subscriptionExternalKey(),
+                        trackingId, e);
             }
             throw e;
         } finally {

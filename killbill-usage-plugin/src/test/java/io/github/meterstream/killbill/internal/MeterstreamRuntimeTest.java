@@ -5,7 +5,6 @@ import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
-import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import io.github.meterstream.killbill.fakes.FakeCatalog;
@@ -50,7 +49,7 @@ class MeterstreamRuntimeTest {
     FakeKillbill.Sub otherSub;
     String brokerName;
     InMemoryBroker broker;
-    final List<MeterstreamRuntime<UsageMessage>> runtimes = new ArrayList<>();
+    final List<MeterstreamRuntime> runtimes = new ArrayList<>();
     final Map<String, AtomicLong> metrics = new ConcurrentHashMap<>();
 
     @BeforeEach
@@ -90,19 +89,19 @@ class MeterstreamRuntimeTest {
         return p;
     }
 
-    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store) {
+    MeterstreamRuntime start(Properties p, IdempotencyStore store) {
         return start(p, store, new InMemoryBrokerSourceFactory());
     }
 
-    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, io.github.meterstream.core.source.BrokerSourceFactory... extra) {
+    MeterstreamRuntime start(Properties p, IdempotencyStore store, io.github.meterstream.core.source.BrokerSourceFactory... extra) {
         return start(p, store, t -> MeterstreamTenantRules.defaults(), extra);
     }
 
-    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, TenantRulesSource tenantRules,
+    MeterstreamRuntime start(Properties p, IdempotencyStore store, TenantRulesSource tenantRules,
                                            io.github.meterstream.core.source.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
-        MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, KillbillLines.detect(), Clock.systemUTC(),
+        MeterstreamRuntime r = MeterstreamAssembly.build(config, kb, KillbillLines.detect(), Clock.systemUTC(),
                 tenantRules, factories, store,
                 name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
         runtimes.add(r);
@@ -127,7 +126,7 @@ class MeterstreamRuntimeTest {
     @Test
     @DisplayName("a published message is recorded once; the same message published again is acknowledged as a duplicate")
     void recordedOnce() {
-        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(config(), new InMemoryIdempotencyStore());
         String m = message(tenant, sub.id, "trk-1", "api-calls");
         broker.publish("usage", m);
         broker.publish("usage", m);
@@ -142,7 +141,7 @@ class MeterstreamRuntimeTest {
     @Test
     @DisplayName("a message breaking a rule is dead-lettered with the rule's reason code; the next one goes through")
     void deadLettered() {
-        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(config(), new InMemoryIdempotencyStore());
         broker.publish("usage", message(tenant, sub.id, "trk-bad", "gigabytes"));
         broker.publish("usage", message(tenant, sub.id, "trk-good", "api-calls"));
 
@@ -195,7 +194,7 @@ class MeterstreamRuntimeTest {
         // Kill Bill's own check would let both copies insert if both reached it at the same moment
         kb.usage.raceWindow = new CyclicBarrier(2);
         kb.usage.raceWindowMillis = 500;
-        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(config(), new InMemoryIdempotencyStore());
 
         String byId = message(tenant, sub.id, "trk-both", "api-calls");
         broker.publish("usage", byId);
@@ -221,7 +220,7 @@ class MeterstreamRuntimeTest {
         past.complete(old, past.claim(old, "f", Duration.ofMinutes(5)).claimToken());
         long before = meterstreamThreads();
 
-        MeterstreamRuntime<UsageMessage> r = start(config("idempotency.purge-interval", "20ms"),
+        MeterstreamRuntime r = start(config("idempotency.purge-interval", "20ms"),
                 new JdbcIdempotencyStore(ds, "meterstream_idempotency", Clock.systemUTC(), "node-a"));
         broker.publish("usage", message(tenant, sub.id, "trk-new", "api-calls"));
 
@@ -259,7 +258,7 @@ class MeterstreamRuntimeTest {
         for (int i = 0; i < 6; i++) {
             kb.usage.failNext.add(() -> new RuntimeException("DBI", new SQLTransientConnectionException("Connection refused")));
         }
-        MeterstreamRuntime<UsageMessage> r = start(config("health.max-paused", "0s"), new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(config("health.max-paused", "0s"), new InMemoryIdempotencyStore());
         broker.publish("usage", message(tenant, sub.id, "trk-db", "api-calls"));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !r.health().healthy());
@@ -274,7 +273,7 @@ class MeterstreamRuntimeTest {
     @DisplayName("an unknown source type starts nothing; the healthcheck names the key and the known types")
     void unknownType() {
         long before = meterstreamThreads();
-        MeterstreamRuntime<UsageMessage> r = start(config("sources.usage.type", "kafkaa"), new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(config("sources.usage.type", "kafkaa"), new InMemoryIdempotencyStore());
         assertThat(r.health().healthy()).isFalse();
         assertThat(r.health().message()).contains(P + "sources.usage.type").contains("kafkaa").contains("in-memory");
         assertThat(meterstreamThreads()).isEqualTo(before);
@@ -322,7 +321,7 @@ class MeterstreamRuntimeTest {
         p.setProperty(P + "sources.usage.type", "broken");
         p.setProperty(P + "stop-timeout", "2s");
 
-        MeterstreamRuntime<UsageMessage> r = start(p, new InMemoryIdempotencyStore(), broken);
+        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore(), broken);
 
         assertThat(r.health().healthy()).isFalse();
         assertThat(r.health().message()).contains("usage").contains("NoClassDefFoundError").contains("SaslException");
@@ -333,7 +332,7 @@ class MeterstreamRuntimeTest {
     void missingKey() {
         Properties p = config();
         p.remove(P + "sources.usage.queue");
-        MeterstreamRuntime<UsageMessage> r = start(p, new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore());
         assertThat(r.health().message()).contains(P + "sources.usage.queue");
     }
 
@@ -341,7 +340,7 @@ class MeterstreamRuntimeTest {
     @DisplayName("a typo in a key fails the configuration naming the key")
     void typo() {
         Properties p = config("sources.usage.pipeline.concurency", "4");
-        MeterstreamRuntime<UsageMessage> r = start(p, new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore());
         assertThat(r.health().message()).contains(P + "sources.usage.pipeline.concurency");
     }
 
@@ -349,14 +348,14 @@ class MeterstreamRuntimeTest {
     @DisplayName("start, stop, start again: no meterstream thread outlives its stop")
     void restartInPlace() {
         long before = meterstreamThreads();
-        MeterstreamRuntime<UsageMessage> first = start(config("sources.usage.pipeline.concurrency", "3"), new InMemoryIdempotencyStore());
+        MeterstreamRuntime first = start(config("sources.usage.pipeline.concurrency", "3"), new InMemoryIdempotencyStore());
         broker.publish("usage", message(tenant, sub.id, "trk-a", "api-calls"));
         await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-a").size() == 1);
         assertThat(meterstreamThreads()).isGreaterThan(before);
         first.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> meterstreamThreads() == before);
 
-        MeterstreamRuntime<UsageMessage> second = start(config("sources.usage.pipeline.concurrency", "3"), new InMemoryIdempotencyStore());
+        MeterstreamRuntime second = start(config("sources.usage.pipeline.concurrency", "3"), new InMemoryIdempotencyStore());
         broker.publish("usage", message(tenant, sub.id, "trk-b", "api-calls"));
         await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-b").size() == 1);
         second.stop();
@@ -367,7 +366,7 @@ class MeterstreamRuntimeTest {
     @Test
     @DisplayName("the status page shows per-source counters, and a tenant's view only that tenant's")
     void status() {
-        MeterstreamRuntime<UsageMessage> r = start(config(), new InMemoryIdempotencyStore());
+        MeterstreamRuntime r = start(config(), new InMemoryIdempotencyStore());
         broker.publish("usage", message(tenant, sub.id, "trk-t1", "api-calls"));
         broker.publish("usage", message(tenant, sub.id, "trk-t2", "api-calls"));
         broker.publish("usage", message(otherTenant, otherSub.id, "trk-o1", "api-calls"));
@@ -403,7 +402,7 @@ class MeterstreamRuntimeTest {
                 return Map.of(tenant, reason);
             }
         };
-        MeterstreamRuntime<UsageMessage> r = start(config("sources.usage.pipeline.circuit.failure-threshold", "1000"),
+        MeterstreamRuntime r = start(config("sources.usage.pipeline.circuit.failure-threshold", "1000"),
                 new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
         broker.publish("usage", message(tenant, sub.id, "trk-held", "api-calls"));
         broker.publish("usage", message(otherTenant, otherSub.id, "trk-other", "api-calls"));
@@ -416,7 +415,7 @@ class MeterstreamRuntimeTest {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Long> counts(MeterstreamRuntime<?> r) {
+    static Map<String, Long> counts(MeterstreamRuntime r) {
         Map<String, Object> usage = (Map<String, Object>) ((Map<String, Object>) r.status(null).get("sources")).get("usage");
         Map<String, Object> c = (Map<String, Object>) usage.get("counts");
         Map<String, Long> out = new java.util.HashMap<>();

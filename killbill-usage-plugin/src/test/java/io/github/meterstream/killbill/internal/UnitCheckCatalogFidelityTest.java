@@ -56,12 +56,11 @@ class UnitCheckCatalogFidelityTest {
         if (recorder == null) {
             Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
             MeterstreamConfigProperties config = MeterstreamConfigProperties.from(new Properties());
-            KillbillLookups lookups = new KillbillLookups(kb, KillbillLines.detect(), clock, config);
-            recorder = new UsageRecorder(kb, lookups, new UsageRules(lookups, t -> config.defaultTenantRules(), clock), clock, null, null);
+            recorder = TestRecorder.of(kb, clock, config, t -> config.defaultTenantRules());
         }
         TestRequest r = TestRequest.forTenant(tenant).subscription(sub.id).tracking("trk-" + tracking++).usage(unit, date, "1");
         try {
-            return recorder.record(r, "usage", List.of(), TestDelivery.FRESH).outcome() == MessageHandler.Outcome.PROCESSED;
+            return recorder.record(r.message(), "usage", List.of(), TestDelivery.FRESH).outcome() == MessageHandler.Outcome.PROCESSED;
         } catch (PermanentFailure e) {
             assertThat(e.reasonCode()).isEqualTo("UNIT_NOT_IN_PLAN");
             return false;
