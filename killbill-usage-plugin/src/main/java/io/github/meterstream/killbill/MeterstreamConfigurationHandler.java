@@ -112,6 +112,8 @@ public class MeterstreamConfigurationHandler extends PluginTenantConfigurableCon
             List<String> values = killbillAPI.getTenantUserApi().getTenantValuesForKey(CONFIG_KEY, new PluginTenantContext(null, tenantId));
             return values == null || values.isEmpty() ? null : values.get(0);
         } catch (TenantApiException | RuntimeException e) {
+            // Deliberately not classified (internal.FailureClassifier): whatever stops this read, the
+            // tenant's usage waits rather than run under rules the tenant may not have chosen.
             throw new TransientFailure(TransientFailure.DOWNSTREAM_UNAVAILABLE, "Kill Bill could not read tenant " + tenantId
                     + "'s plugin configuration: " + e, tenantId.toString(), null, e);
         }
