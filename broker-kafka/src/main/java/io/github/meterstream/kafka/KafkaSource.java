@@ -79,6 +79,12 @@ import java.util.Properties;
  * {@link InboundMessage#deliveryAttempt()} is 1 on first delivery and counts retries within this
  * member. A record delivered again after a rebalance or restart starts at 1 again: Kafka does not
  * record deliveries.
+ *
+ * <h2>Parts</h2>
+ * This class wires the parts in {@code kafka.internal} and answers the {@link BrokerSource} calls:
+ * the poll loop ({@code PollLoop}), what is fetched and not settled ({@code FetchedRecords}), the
+ * offset committer ({@code commit}), the rebalance callbacks ({@code RebalanceHandler}), the
+ * settlements and dead-letter copies ({@code fault}) and liveness ({@code health}).
  */
 public final class KafkaSource implements BrokerSource {
 
