@@ -1,14 +1,14 @@
 package io.github.meterstream.kafka;
 
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.core.source.InboundMessage;
-import io.github.meterstream.core.source.MessageSink;
 import io.github.meterstream.core.source.Settlement;
 import io.github.meterstream.core.source.SourceHealth;
-import io.github.meterstream.kafka.internal.Causes;
 import io.github.meterstream.kafka.internal.ClientProperties;
+import io.github.meterstream.kafka.internal.Delivery;
 import io.github.meterstream.kafka.internal.FetchedRecords;
-import io.github.meterstream.kafka.internal.PollControl;
 import io.github.meterstream.kafka.internal.PollLoop;
 import io.github.meterstream.kafka.internal.RebalanceHandler;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
@@ -22,8 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A {@link BrokerSource} on one or more Kafka topics, as a member of a consumer group: several
@@ -81,32 +83,33 @@ import java.util.Properties;
  * record deliveries.
  *
  * <h2>Parts</h2>
- * This class wires the parts in {@code kafka.internal} and answers the {@link BrokerSource} calls:
- * the poll loop ({@code PollLoop}), what is fetched and not settled ({@code FetchedRecords}), the
- * offset committer ({@code commit}), the rebalance callbacks ({@code RebalanceHandler}), the
- * settlements and dead-letter copies ({@code fault}) and liveness ({@code health}).
+ * {@link AbstractBrokerSource} owns the life cycle, the records in flight and the wait for them on
+ * close, the health holder, the settle dispatch and what happens when the sink throws (the record
+ * is handed over again after {@code settlement-failure.retry-after}). This class implements the
+ * Kafka calls by wiring the parts in {@code kafka.internal}: the poll loop ({@code PollLoop}), what
+ * is fetched and not settled ({@code FetchedRecords}), the offset committer ({@code commit}), the
+ * rebalance callbacks ({@code RebalanceHandler}), the settlements and dead-letter copies
+ * ({@code fault}) and liveness ({@code health}).
  */
-public final class KafkaSource implements BrokerSource {
+public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
+    /** The poll thread commits and closes both clients after close's wait: 5 s commit, 2 s consumer, 5 s producer. */
+    private static final long POLL_THREAD_EXIT_MILLIS = 20_000L;
 
-    private final String name;
     private final KafkaSourceConfig config;
-    private final PollControl control = new PollControl();
     private final FetchedRecords records = new FetchedRecords();
     private final Liveness liveness;
+    // set once by startConsuming, before any record is handed over
+    private volatile Settler settler;
     private volatile RebalanceHandler rebalance;
-    private Thread pollThread;
+    private volatile PollLoop pollLoop;
+    private volatile Thread pollThread;
 
     public KafkaSource(String name, KafkaSourceConfig config) {
-        this.name = Objects.requireNonNull(name, "name");
+        super(name);
         this.config = Objects.requireNonNull(config, "config");
-        this.liveness = new Liveness(name);
-    }
-
-    @Override
-    public String name() {
-        return name;
+        this.liveness = new Liveness(name, super::health, this::reportHealth);
     }
 
     /** The configuration, secrets masked by its {@code toString()}. */
@@ -130,14 +133,7 @@ public final class KafkaSource implements BrokerSource {
     }
 
     @Override
-    public synchronized void start(MessageSink sink) {
-        if (pollThread != null) {
-            throw new IllegalStateException("source " + name + " was already started");
-        }
-        if (control.closing()) {
-            throw new IllegalStateException("source " + name + " is closed");
-        }
-        Objects.requireNonNull(sink, "sink");
+    protected void startConsuming() {
         // Kafka loads classes by name (config defaults, deserializers, assignors) through the thread context
         // class loader when there is one. In a container (Kill Bill's OSGi plugins) that is the container's
         // loader, which cannot see kafka-clients: ConsumerConfig's static init then fails. Use ours while the
@@ -146,46 +142,57 @@ public final class KafkaSource implements BrokerSource {
         ClassLoader previous = current.getContextClassLoader();
         current.setContextClassLoader(KafkaSource.class.getClassLoader());
         try {
-            startClients(sink);
+            startClients();
         } finally {
             current.setContextClassLoader(previous);
         }
-        LOG.info("Kafka source {} started: {}", name, config);
+        LOG.info("Kafka source {} started: {}", name(), config);
     }
 
-    private void startClients(MessageSink sink) {
-        String clientId = "meterstream-" + name;
+    private void startClients() {
+        String clientId = "meterstream-" + name();
         Properties consumerProperties = ClientProperties.consumerOf(config, clientId);
         KafkaConsumer<byte[], byte[]> consumer;
         try {
             consumer = new KafkaConsumer<>(consumerProperties);
             liveness.watch(consumer, ClientProperties.sessionTimeoutMs(consumerProperties));
         } catch (KafkaException e) {
-            throw new IllegalStateException("source " + name + ": cannot create the Kafka consumer, check the kafka.* settings: "
-                    + Causes.describe(e), e);
+            throw new IllegalStateException("source " + name() + ": cannot create the Kafka consumer, check the kafka.* settings: "
+                    + describe(e), e);
         }
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(ClientProperties.forProducer(config.clientProperties()),
                 config.bootstrapServers(), clientId + "-dlq", ClientProperties.largestReceivableRecord(consumerProperties),
                 config.deadLetterMaxHeaderBytes());
-        liveness.connecting("joining group " + config.groupId());
-        OffsetCommitter committer = new OffsetCommitter(name, consumer, records);
-        rebalance = new RebalanceHandler(name, config, consumer, records, committer, liveness, control::fetchingHeld);
-        Settler settler = new Settler(name, config, records, deadLetters, liveness.stuckCopies());
-        PollLoop loop = new PollLoop(name, config, consumer, control, records, committer, rebalance, liveness, settler,
-                deadLetters, sink);
-        pollThread = new Thread(loop, "meterstream-kafka-" + name);
-        pollThread.setDaemon(true);
+        reportHealth(SourceHealth.State.CONNECTING, "joining group " + config.groupId());
+        OffsetCommitter committer = new OffsetCommitter(name(), consumer, records);
+        settler = new Settler(name(), config, records, deadLetters, liveness.stuckCopies());
+        rebalance = new RebalanceHandler(name(), config, consumer, records, committer, liveness,
+                () -> !gate().isOpen(), this::returnedToBroker);
+        pollLoop = new PollLoop(name(), config, consumer, gate(), records, committer, rebalance, liveness, deadLetters,
+                this::handOver);
+        pollThread = threadFactory("poll").newThread(pollLoop);
         pollThread.start();
     }
 
     @Override
-    public void pause() {
-        control.pause();
+    protected CompletionStage<Void> ack(Delivery delivery, InboundMessage message) {
+        return settler.ack(delivery, message);
     }
 
     @Override
-    public void resume() {
-        control.resume();
+    protected CompletionStage<Void> retry(Delivery delivery, InboundMessage message, Duration delay) {
+        return settler.retry(delivery, message, delay);
+    }
+
+    @Override
+    protected CompletionStage<Void> deadLetter(Delivery delivery, InboundMessage message, DeadLetterEnvelope envelope) {
+        return settler.deadLetter(delivery, message, envelope);
+    }
+
+    /** A record the sink refused is handed over again after {@code settlement-failure.retry-after}. */
+    @Override
+    protected Duration redeliveryDelay() {
+        return config.settlementFailureRetry();
     }
 
     /**
@@ -195,39 +202,45 @@ public final class KafkaSource implements BrokerSource {
      */
     @Override
     public SourceHealth health() {
-        return liveness.health();
+        return liveness.over(super.health());
     }
 
     @Override
-    public void close(Duration timeout) {
-        Thread t;
-        synchronized (this) {
-            if (!control.close(System.nanoTime() + timeout.toNanos())) {
-                return;
-            }
-            t = pollThread;
+    protected void stopConsuming() {
+        PollLoop loop = pollLoop;
+        if (loop != null) {
+            loop.stop();
         }
-        if (t != null) {
-            // no consumer.wakeup(): the poll thread notices within poll-timeout, and a stray wakeup
-            // would make the closing commitSync fail
-            try {
-                t.join(timeout.toMillis() + 20_000L);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (t.isAlive()) {
-                LOG.warn("Kafka source {}: poll thread still running after close timeout", name);
-            }
-        } else {
+    }
+
+    /**
+     * The unsettled records need nothing: their offsets are not committed, so the partitions' next
+     * owner gets them. The poll thread commits what is settled and closes the clients.
+     */
+    @Override
+    protected void release(List<Delivery> unsettled) {
+        PollLoop loop = pollLoop;
+        Thread t = pollThread;
+        if (loop == null || t == null) {
             records.releaseAll();
             liveness.stuckCopies().clear();
+            return;
         }
-        liveness.closed();
-        LOG.info("Kafka source {} closed", name);
+        // no consumer.wakeup(): the poll thread notices within poll-timeout, and a stray wakeup
+        // would make the closing commitSync fail
+        loop.finish();
+        try {
+            t.join(POLL_THREAD_EXIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            LOG.warn("Kafka source {}: poll thread still running after close", name());
+        }
     }
 
     @Override
     public String toString() {
-        return "KafkaSource{" + name + ", " + config + '}';
+        return "KafkaSource{" + name() + ", " + config + '}';
     }
 }

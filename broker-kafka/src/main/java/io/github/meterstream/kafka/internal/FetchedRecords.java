@@ -101,14 +101,13 @@ public final class FetchedRecords {
         return states;
     }
 
-    /** {@code p}'s ownership period ended: every later settlement of it is refused. */
-    public void release(PartitionState p) {
-        p.release();
+    /**
+     * {@code p}'s ownership period ended: every later settlement of it is refused. Returns its
+     * deliveries that were in flight.
+     */
+    public List<Delivery> release(PartitionState p) {
         partitions.remove(p.partition(), p);
-    }
-
-    public boolean anyInFlight() {
-        return partitions.values().stream().anyMatch(p -> p.inFlightCount() > 0);
+        return p.release();
     }
 
     /** On close: nothing more is handed over; what was held or waiting is delivered again after a restart. */

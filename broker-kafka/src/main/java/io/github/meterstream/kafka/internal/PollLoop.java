@@ -1,12 +1,12 @@
 package io.github.meterstream.kafka.internal;
 
+import io.github.meterstream.core.source.AbstractBrokerSource;
+import io.github.meterstream.core.source.DeliveryGate;
 import io.github.meterstream.core.source.InboundMessage;
-import io.github.meterstream.core.source.MessageSink;
 import io.github.meterstream.core.source.SourceCoordinates;
 import io.github.meterstream.kafka.KafkaSourceConfig;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
-import io.github.meterstream.kafka.internal.fault.Settler;
 import io.github.meterstream.kafka.internal.health.Liveness;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,49 +25,67 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * The poll thread's work, which alone touches the consumer: poll (backing off while the cluster is
  * unreachable), record what was fetched, apply pause and the retry bound to the partitions, hand
- * due retries and then fetched records to the sink in order, commit every {@code commit-interval},
- * check liveness every second, and on close let the records in flight finish (still polling, so
- * the group session stays alive), commit and close the clients.
+ * due retries and then fetched records over in order, commit every {@code commit-interval} and
+ * check liveness every second. Once the gate is {@link #stop() stopped} it hands over nothing and
+ * keeps polling with every partition paused, so that the group session stays alive while the base
+ * class waits for the records in flight; once told to {@link #finish()} it commits and closes the
+ * clients.
  */
 public final class PollLoop implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
     private static final long LIVENESS_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(10);
+    private static final Duration CLOSING_POLL = Duration.ofMillis(50);
+    /** The close's own timeout is spent waiting for the records in flight; the commit then gets this long. */
+    private static final Duration CLOSE_COMMIT_TIMEOUT = Duration.ofSeconds(5);
 
     private final String source;
     private final KafkaSourceConfig config;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final PollControl control;
+    private final DeliveryGate gate;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final CountDownLatch finishSignal = new CountDownLatch(1);
     private final FetchedRecords records;
     private final OffsetCommitter committer;
     private final RebalanceHandler rebalance;
     private final Liveness liveness;
-    private final Settler settler;
     private final DeadLetterPublisher deadLetters;
-    private final MessageSink sink;
+    private final BiConsumer<Delivery, InboundMessage.Builder> handOver;
     /** Fetching of partitions with waiting retries is paused because too many wait. */
     private boolean retriesFull;
 
-    public PollLoop(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer, PollControl control,
+    /** {@code handOver} is the base class's: it adds the settler, counts the record in flight and calls the sink. */
+    public PollLoop(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer, DeliveryGate gate,
                     FetchedRecords records, OffsetCommitter committer, RebalanceHandler rebalance, Liveness liveness,
-                    Settler settler, DeadLetterPublisher deadLetters, MessageSink sink) {
+                    DeadLetterPublisher deadLetters, BiConsumer<Delivery, InboundMessage.Builder> handOver) {
         this.source = source;
         this.config = config;
         this.consumer = consumer;
-        this.control = control;
+        this.gate = gate;
         this.records = records;
         this.committer = committer;
         this.rebalance = rebalance;
         this.liveness = liveness;
-        this.settler = settler;
         this.deadLetters = deadLetters;
-        this.sink = sink;
+        this.handOver = handOver;
+    }
+
+    /** Hand over nothing more (the gate is stopped already); wakes a poll thread that backs off. Any thread. */
+    public void stop() {
+        stopSignal.countDown();
+    }
+
+    /** Commit what is settled, release every partition and close the clients. Any thread. */
+    public void finish() {
+        finishSignal.countDown();
     }
 
     @Override
@@ -77,14 +95,14 @@ public final class PollLoop implements Runnable {
         long nextCheck = System.nanoTime();
         try {
             consumer.subscribe(config.topics(), rebalance);
-            while (!control.closing()) {
+            while (!gate.isStopped()) {
                 applyPause();
                 ConsumerRecords<byte[], byte[]> fetched;
                 try {
                     fetched = consumer.poll(config.pollTimeout());
                 } catch (KafkaException e) {
                     liveness.disconnected(e);
-                    control.awaitClose(backoff.toMillis());
+                    stopSignal.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
                     backoff = backoff.multipliedBy(2).compareTo(MAX_ERROR_BACKOFF) > 0 ? MAX_ERROR_BACKOFF : backoff.multipliedBy(2);
                     continue;
                 }
@@ -104,12 +122,12 @@ public final class PollLoop implements Runnable {
                     nextCheck = now + LIVENESS_CHECK_NANOS;
                 }
             }
-            drainAndCommitOnClose();
+            keepSessionUntilFinished();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             LOG.error("Kafka source {}: poll thread failed; the source stops consuming", source, e);
-            liveness.failed("poll thread failed: " + Causes.describe(e));
+            liveness.failed("poll thread failed: " + AbstractBrokerSource.describe(e));
         } finally {
             releaseAll();
             try {
@@ -128,7 +146,7 @@ public final class PollLoop implements Runnable {
     }
 
     private void applyPause() {
-        if (control.fetchingHeld()) {
+        if (!gate.isOpen()) {
             Set<TopicPartition> assigned = consumer.assignment();
             if (!assigned.isEmpty() && !consumer.paused().containsAll(assigned)) {
                 consumer.pause(assigned);
@@ -180,10 +198,10 @@ public final class PollLoop implements Runnable {
     private void deliverReady() {
         long now = System.nanoTime();
         Delivery next;
-        while (!control.fetchingHeld() && (next = records.takeDueRetry(now)) != null) {
+        while (gate.isOpen() && (next = records.takeDueRetry(now)) != null) {
             handOver(next);
         }
-        while (!control.fetchingHeld() && (next = records.takeHeld()) != null) {
+        while (gate.isOpen() && (next = records.takeHeld()) != null) {
             handOver(next);
         }
     }
@@ -193,20 +211,11 @@ public final class PollLoop implements Runnable {
             return;
         }
         ConsumerRecord<byte[], byte[]> r = d.record();
-        InboundMessage message = InboundMessage.builder()
+        handOver.accept(d, InboundMessage.builder()
                 .payload(r.value() == null ? new byte[0] : r.value())
                 .headers(headersOf(r))
                 .coordinates(SourceCoordinates.of(source, r.topic(), r.partition(), r.offset()))
-                .deliveryAttempt(d.attempt())
-                .settler((m, s) -> settler.settle(d, m, s))
-                .build();
-        try {
-            sink.accept(message);
-        } catch (RuntimeException e) {
-            LOG.error("Kafka source {}: the sink refused {}; delivering it again in {}", source, message.coordinates(),
-                    config.settlementFailureRetry(), e);
-            settler.refused(d);
-        }
+                .deliveryAttempt(d.attempt()));
     }
 
     private static Map<String, String> headersOf(ConsumerRecord<byte[], byte[]> r) {
@@ -217,20 +226,23 @@ public final class PollLoop implements Runnable {
         return headers;
     }
 
-    private void drainAndCommitOnClose() {
+    /**
+     * Polls with every partition paused until told to {@link #finish()}: the records in flight may
+     * still be settled meanwhile and the member must not leave its group before their offsets are
+     * committed. What was held or waiting for a retry is delivered again after a restart.
+     */
+    private void keepSessionUntilFinished() throws InterruptedException {
         records.dropWaiting();
         applyPause();
-        long deadline = control.closeDeadlineNanos();
-        // keep polling (partitions paused) so that the group session stays alive while handlers finish
-        while (System.nanoTime() - deadline < 0 && records.anyInFlight()) {
+        while (finishSignal.getCount() > 0) {
             try {
-                consumer.poll(Duration.ofMillis(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())))));
+                consumer.poll(CLOSING_POLL);
             } catch (KafkaException e) {
                 LOG.warn("Kafka source {}: poll while closing failed: {}", source, e.toString());
+                finishSignal.await();
                 break;
             }
         }
-        long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        committer.commitSync(new ArrayList<>(records.states()), "close", Duration.ofMillis(Math.max(2000L, Math.min(10_000L, leftMs))));
+        committer.commitSync(new ArrayList<>(records.states()), "close", CLOSE_COMMIT_TIMEOUT);
     }
 }

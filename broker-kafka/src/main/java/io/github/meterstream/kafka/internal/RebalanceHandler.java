@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Owns what happens when the group moves partitions. Assigned: a new ownership period starts
@@ -35,12 +36,17 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
     private final OffsetCommitter committer;
     private final Liveness liveness;
     private final BooleanSupplier fetchingHeld;
+    private final Consumer<Delivery> noLongerInFlight;
     private final AtomicLong revocations = new AtomicLong();
 
-    /** {@code fetchingHeld} says whether the source is paused or closing: new partitions are paused then. */
+    /**
+     * @param fetchingHeld     whether the source is paused or closing: new partitions are paused then
+     * @param noLongerInFlight told of each delivery in flight when its partition goes: the source
+     *                         stops waiting for it (its settlement fails, the new owner gets the record)
+     */
     public RebalanceHandler(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer,
                             FetchedRecords records, OffsetCommitter committer, Liveness liveness,
-                            BooleanSupplier fetchingHeld) {
+                            BooleanSupplier fetchingHeld, Consumer<Delivery> noLongerInFlight) {
         this.source = source;
         this.config = config;
         this.consumer = consumer;
@@ -48,6 +54,7 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
         this.committer = committer;
         this.liveness = liveness;
         this.fetchingHeld = fetchingHeld;
+        this.noLongerInFlight = noLongerInFlight;
     }
 
     /** Partitions revoked or lost since the source started. */
@@ -84,7 +91,7 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
             drained = false;
         }
         committer.commitSync(states, "revoke", Duration.ofSeconds(10));
-        states.forEach(records::release);
+        release(states);
         revocations.addAndGet(states.size());
         LOG.info("Kafka source {} revoked {}{}", source, revoked,
                 drained ? "" : " (some messages still in flight after " + config.revokeTimeout() + "; they will be delivered again)");
@@ -93,9 +100,15 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
         List<PartitionState> states = letGoOf(lost);
-        states.forEach(records::release);
+        release(states);
         revocations.addAndGet(states.size());
         LOG.warn("Kafka source {} lost {} without committing; their unsettled records go to the new owner", source, lost);
+    }
+
+    private void release(List<PartitionState> states) {
+        for (PartitionState p : states) {
+            records.release(p).forEach(noLongerInFlight);
+        }
     }
 
     private List<PartitionState> letGoOf(Collection<TopicPartition> partitions) {

@@ -1,11 +1,10 @@
 package io.github.meterstream.kafka.internal.fault;
 
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.source.InboundMessage;
-import io.github.meterstream.core.source.Settlement;
 import io.github.meterstream.kafka.KafkaSourceConfig;
 import io.github.meterstream.kafka.internal.Delivery;
 import io.github.meterstream.kafka.internal.FetchedRecords;
-import io.github.meterstream.kafka.internal.PartitionState;
 import io.github.meterstream.kafka.internal.health.StuckCopies;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -18,8 +17,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Owns what a settlement does to a record, on whichever thread settles it and never touching the
- * consumer: an ack marks its offset settled, a retry puts the record back in the retry queue, a
+ * Owns what a settlement does to a Kafka record, on whichever thread settles it (the base class
+ * dispatches to it) and never touching the consumer: an ack marks its offset settled, a retry puts the record back in the retry queue, a
  * dead-letter starts the copy and settles the original only once the copy is confirmed; a copy
  * that fails sends the record back to waiting with a growing delay and, when it keeps failing,
  * records it as {@link StuckCopies stuck}. A settlement of a record whose partition this member no
@@ -46,48 +45,34 @@ public final class Settler {
         this.stuckCopies = stuckCopies;
     }
 
-    /** Any thread. */
-    public CompletionStage<Void> settle(Delivery d, InboundMessage message, Settlement s) {
-        PartitionState p = d.partition();
-        if (s.kind() != Settlement.Kind.DEAD_LETTER) {
-            stuckCopies.resolved(d.where()); // settled another way now: its failed copy no longer matters
-        }
-        switch (s.kind()) {
-            case RETRY:
-                if (!p.backToWaiting(d)) {
-                    return notOwned(message);
-                }
-                records.waitForRetry(d.retry(s.delay().toNanos()));
-                LOG.debug("Kafka source {}: {} retried in {}", source, message.coordinates(), s.delay());
-                return CompletableFuture.completedFuture(null);
-            case DEAD_LETTER:
-                return deadLetter(d, message, s);
-            case ACK:
-            default:
-                if (!p.settled(d)) {
-                    return notOwned(message);
-                }
-                return CompletableFuture.completedFuture(null);
-        }
+    /** The record is done: its offset may be committed. Any thread. */
+    public CompletionStage<Void> ack(Delivery d, InboundMessage message) {
+        stuckCopies.resolved(d.where()); // settled another way now: its failed copy no longer matters
+        return d.partition().settled(d) ? CompletableFuture.completedFuture(null) : notOwned(message);
     }
 
     /**
-     * The sink refused {@code d} (threw): it goes back to waiting and is delivered again after
-     * {@code settlement-failure.retry-after}. Poll thread.
+     * Kafka has no broker-side delay: the record waits in the retry queue (its offset blocks the
+     * commit) and the poll thread delivers it again after {@code delay}. Any thread.
      */
-    public void refused(Delivery d) {
-        if (d.partition().backToWaiting(d)) {
-            records.waitForRetry(d.retry(config.settlementFailureRetry().toNanos()));
+    public CompletionStage<Void> retry(Delivery d, InboundMessage message, Duration delay) {
+        stuckCopies.resolved(d.where());
+        if (!d.partition().backToWaiting(d)) {
+            return notOwned(message);
         }
+        records.waitForRetry(d.retry(delay.toNanos()));
+        LOG.debug("Kafka source {}: {} retried in {}", source, message.coordinates(), delay);
+        return CompletableFuture.completedFuture(null);
     }
 
-    private CompletionStage<Void> deadLetter(Delivery d, InboundMessage message, Settlement s) {
+    /** Starts the copy; the stage completes once the broker confirmed it and the original counts as settled. Any thread. */
+    public CompletionStage<Void> deadLetter(Delivery d, InboundMessage message, DeadLetterEnvelope envelope) {
         if (!d.partition().isCurrent(d)) {
             return notOwned(message);
         }
         String topic = config.deadLetterTopicFor(d.record().topic());
         CompletableFuture<Void> done = new CompletableFuture<>();
-        deadLetters.publish(d.record(), topic, s.envelope().toHeaders(config.deadLetterMaxHeaderBytes()))
+        deadLetters.publish(d.record(), topic, envelope.toHeaders(config.deadLetterMaxHeaderBytes()))
                 .whenComplete((metadata, error) -> {
                     if (error != null) {
                         copyFailed(d, topic, error);
@@ -97,7 +82,7 @@ public final class Settler {
                             LOG.info("Kafka source {}: dead-letter copy of {} finally confirmed", source, d.where());
                         }
                         LOG.info("Kafka source {}: dead-lettered {} to {}[{}]@{}: {}", source, message.coordinates(),
-                                metadata.topic(), metadata.partition(), metadata.offset(), s.envelope().reasonCode());
+                                metadata.topic(), metadata.partition(), metadata.offset(), envelope.reasonCode());
                         done.complete(null);
                     } else {
                         done.completeExceptionally(new IllegalStateException("source " + source + " no longer owns "

@@ -1,7 +1,7 @@
 package io.github.meterstream.kafka.internal.health;
 
+import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.SourceHealth;
-import io.github.meterstream.kafka.internal.Causes;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
@@ -15,15 +15,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * Owns what {@code KafkaSource.health()} reports: the connection state the poll thread and the
- * rebalance callbacks record, the consumer lag, and the signs that this member is cut off although
- * {@code poll} does not throw (no heartbeat to the group coordinator, no connection to any broker),
- * overlaid by the {@link StuckCopies dead-letter copies that keep failing}.
+ * Owns what Kafka adds to the source's health (the base class holds it): whether the member is
+ * connected to its group, which the poll thread and the rebalance callbacks report, the signs that
+ * it is cut off although {@code poll} does not throw (no heartbeat to the group coordinator, no
+ * connection to any broker), the consumer lag, and the {@link StuckCopies dead-letter copies that
+ * keep failing}.
  *
- * <p>{@link #health()} may be read from any thread; everything that reads the consumer runs on the
- * poll thread, which {@link #watch}es the consumer before it starts.
+ * <p>{@link #over(SourceHealth)} may be called from any thread; everything that reads the consumer
+ * runs on the poll thread, which {@link #watch}es the consumer before it starts.
  */
 public final class Liveness {
 
@@ -32,8 +35,9 @@ public final class Liveness {
     public static final long DEFAULT_SESSION_TIMEOUT_MS = 45_000L;
 
     private final String source;
+    private final Supplier<SourceHealth> reported;
+    private final Consumer<SourceHealth> report;
     private final StuckCopies stuckCopies = new StuckCopies();
-    private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
     private volatile Long lag;
     private volatile boolean everAssigned;
 
@@ -44,8 +48,11 @@ public final class Liveness {
     /** When the consumer last had no connection to any broker (System.nanoTime), or 0 while it has one. */
     private long noConnectionSince;
 
-    public Liveness(String source) {
+    /** Reads and reports the source's health through {@code reported} and {@code report} (the base class's holder). */
+    public Liveness(String source, Supplier<SourceHealth> reported, Consumer<SourceHealth> report) {
         this.source = source;
+        this.reported = reported;
+        this.report = report;
     }
 
     /** The consumer whose metrics tell liveness; called once, before the poll thread starts. */
@@ -58,18 +65,14 @@ public final class Liveness {
         return stuckCopies;
     }
 
-    public SourceHealth health() {
-        SourceHealth h = health;
+    /** {@code h}, the health last reported, with what liveness knows besides: a stuck copy, the lag. */
+    public SourceHealth over(SourceHealth h) {
         SourceHealth withStuck = stuckCopies.over(h);
         if (withStuck != h) {
             return withStuck;
         }
         Long l = lag;
         return h.state() == SourceHealth.State.CONNECTED && l != null ? h.withLag(l) : h;
-    }
-
-    public void connecting(String detail) {
-        health = SourceHealth.of(SourceHealth.State.CONNECTING, detail, Instant.now());
     }
 
     /** The group assigned partitions (possibly none): the member is connected. */
@@ -79,30 +82,28 @@ public final class Liveness {
     }
 
     private void connected(String detail) {
-        health = SourceHealth.of(SourceHealth.State.CONNECTED, detail, Instant.now());
+        report.accept(SourceHealth.of(SourceHealth.State.CONNECTED, detail, Instant.now()));
         LOG.info("Kafka source {} connected: {}", source, detail);
     }
 
     /** {@code poll} threw; logged once per distinct cause. */
     public void disconnected(KafkaException e) {
-        String detail = e.getClass().getSimpleName() + ": " + Causes.describe(e);
+        String detail = AbstractBrokerSource.describe(e);
+        SourceHealth health = reported.get();
         if (health.state() != SourceHealth.State.DISCONNECTED || !health.detail().equals(detail)) {
             LOG.warn("Kafka source {} cannot consume (retrying): {}", source, detail);
-            health = SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now());
+            report.accept(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
         }
     }
 
+    /** The poll thread died: the source no longer consumes. */
     public void failed(String detail) {
-        health = SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now());
-    }
-
-    public void closed() {
-        health = SourceHealth.of(SourceHealth.State.CLOSED, "", Instant.now());
+        report.accept(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
     }
 
     /** After a {@code poll} that did not throw: back to connected once the heartbeat is fresh again. */
     public void polled(List<String> topics) {
-        if (everAssigned && health.state() != SourceHealth.State.CONNECTED && (!heartbeatLost || heartbeatFresh())) {
+        if (everAssigned && reported.get().state() != SourceHealth.State.CONNECTED && (!heartbeatLost || heartbeatFresh())) {
             heartbeatLost = false;
             connected("assigned " + consumer.assignment().size() + " partition(s) of " + topics);
         }
@@ -120,7 +121,7 @@ public final class Liveness {
      * this member is cut off from its group.
      */
     private void checkHeartbeat() {
-        if (!everAssigned || health.state() != SourceHealth.State.CONNECTED) {
+        if (!everAssigned || reported.get().state() != SourceHealth.State.CONNECTED) {
             return;
         }
         if (checkConnections()) {
@@ -161,7 +162,7 @@ public final class Liveness {
     }
 
     private void lost(String detail) {
-        health = SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now());
+        report.accept(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
         heartbeatLost = true;
         LOG.warn("Kafka source {}: {}", source, detail);
     }
