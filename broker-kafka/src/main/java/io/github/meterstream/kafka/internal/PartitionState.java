@@ -99,10 +99,6 @@ public final class PartitionState {
         return owned;
     }
 
-    public synchronized int inFlightCount() {
-        return inFlight.size();
-    }
-
     /** Waits until nothing of this partition is in flight, or until {@code deadlineNanos}; true if drained. */
     public synchronized boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
         while (!inFlight.isEmpty()) {
