@@ -140,7 +140,7 @@ public final class PollLoop implements Runnable {
     }
 
     /** Every record let go of: partitions released, queues emptied, no stuck copy reported. */
-    void releaseAll() {
+    private void releaseAll() {
         records.releaseAll();
         liveness.stuckCopies().clear();
     }
