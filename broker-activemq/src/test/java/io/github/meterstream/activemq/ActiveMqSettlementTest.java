@@ -172,7 +172,7 @@ class ActiveMqSettlementTest {
     void nonPersistentIsDeadLettered() throws Exception {
         String queue = "usage-non-persistent";
         broker.send(queue, false, DeliveryMode.NON_PERSISTENT, s -> s.createTextMessage("poison-np"));
-        pipeline(source("non-persistent", Map.of("queue", queue, "dead-letter-queue", "usage.failed")),
+        pipeline(source("non-persistent", Map.of("queue", queue, "dead-letter.queue", "usage.failed")),
                 (id, ctx) -> MessageHandler.Outcome.PROCESSED).start();
         await().atMost(Duration.ofSeconds(30)).until(() -> broker.browse("usage.failed").size() == 1);
         assertThat(broker.browse("usage.failed").get(0).payloadAsString()).isEqualTo("poison-np");

@@ -54,7 +54,7 @@ class RabbitMqFaultInjectionTest {
     void everyIdHandledOnceThroughFaults() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
         RabbitMqSourceConfig config = broker.config("meterstream-faults-" + id, "consumers", "2", "prefetch", "50",
-                "recovery-interval", "500ms");
+                "reconnect-delay", "500ms");
         broker.declare(config);
         String sourceName = "faults-" + id;
         String connectionName = "meterstream-" + sourceName;

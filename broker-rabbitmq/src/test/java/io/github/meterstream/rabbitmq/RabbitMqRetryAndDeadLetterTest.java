@@ -171,7 +171,7 @@ class RabbitMqRetryAndDeadLetterTest {
     @DisplayName("a publish channel replaced after a channel error does not come back when the connection recovers")
     void replacedPublishChannelIsNotRecovered() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "recovery-interval", "500ms");
+        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "reconnect-delay", "500ms");
         broker.declare(config);
         for (String p : List.of("poison-4", "poison-5")) {
             broker.publish(config.queue(), p.getBytes(StandardCharsets.UTF_8), Map.of());

@@ -48,7 +48,7 @@ class RabbitMqSoakTest {
         FaultSoak soak = new FaultSoak(11);
         try (TcpFaultProxy proxy = new TcpFaultProxy(RabbitMqTestBroker.HOST, RabbitMqTestBroker.PORT)) {
             RabbitMqSourceConfig config = broker.config("meterstream-soak-" + id, "port", Integer.toString(proxy.port()),
-                    "consumers", "2", "recovery-interval", "500ms");
+                    "consumers", "2", "reconnect-delay", "500ms");
             broker.declare(config);
             MessageHandler<String> handler = (trackingId, ctx) -> {
                 soak.recorded(trackingId);

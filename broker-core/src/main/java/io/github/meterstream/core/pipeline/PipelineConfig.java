@@ -1,6 +1,5 @@
 package io.github.meterstream.core.pipeline;
 
-import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.failure.FailurePolicy;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
@@ -75,9 +74,6 @@ public final class PipelineConfig {
             DEFAULT_UNCLASSIFIED_MAX_ATTEMPTS,
             "A handler exception that is neither permanent nor transient is retried like a transient one this many times, "
                     + "then treated as permanent (HANDLER_ERROR).").rule(atLeast(1), "must be at least 1");
-    public static final ConfigKey<Integer> DEAD_LETTER_MAX_HEADER_BYTES = ConfigKey.integer("dead-letter.max-header-bytes",
-            DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope header value, in UTF-8 bytes.")
-            .rule(atLeast(64), "must be at least 64");
     public static final ConfigKey<Duration> IDEMPOTENCY_LEASE = ConfigKey.duration("idempotency.lease", DEFAULT_IDEMPOTENCY_LEASE,
             "How long a claim protects a message being handled without news from its node. Renewed every third of it while "
                     + "the handler runs, so a slow call keeps its claim; a node that crashed or froze loses its claims after this "
@@ -89,7 +85,7 @@ public final class PipelineConfig {
     public static final List<ConfigKey<?>> KEYS = List.of(MAX_IN_FLIGHT, CONCURRENCY, MAX_PAYLOAD_BYTES,
             RETRY_INITIAL_DELAY, RETRY_MULTIPLIER, RETRY_MAX_DELAY, RETRY_JITTER, RETRY_IN_PROCESS_ATTEMPTS,
             CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_DURATION, CIRCUIT_MAX_OPEN_DURATION, FAILURE_POLICY,
-            UNCLASSIFIED_MAX_ATTEMPTS, DEAD_LETTER_MAX_HEADER_BYTES, IDEMPOTENCY_LEASE, CLOSE_TIMEOUT);
+            UNCLASSIFIED_MAX_ATTEMPTS, IDEMPOTENCY_LEASE, CLOSE_TIMEOUT);
 
     private final int maxInFlight;
     private final int concurrency;
@@ -104,7 +100,6 @@ public final class PipelineConfig {
     private final Duration circuitMaxOpenDuration;
     private final String failurePolicy;
     private final int unclassifiedMaxAttempts;
-    private final int deadLetterMaxHeaderBytes;
     private final Duration idempotencyLease;
     private final Duration closeTimeout;
 
@@ -122,7 +117,6 @@ public final class PipelineConfig {
         this.circuitMaxOpenDuration = b.circuitMaxOpenDuration;
         this.failurePolicy = b.failurePolicy;
         this.unclassifiedMaxAttempts = b.unclassifiedMaxAttempts;
-        this.deadLetterMaxHeaderBytes = b.deadLetterMaxHeaderBytes;
         this.idempotencyLease = b.idempotencyLease;
         this.closeTimeout = b.closeTimeout;
     }
@@ -152,7 +146,6 @@ public final class PipelineConfig {
         b.circuitMaxOpenDuration = values.get(CIRCUIT_MAX_OPEN_DURATION);
         b.failurePolicy = values.get(FAILURE_POLICY);
         b.unclassifiedMaxAttempts = values.get(UNCLASSIFIED_MAX_ATTEMPTS);
-        b.deadLetterMaxHeaderBytes = values.get(DEAD_LETTER_MAX_HEADER_BYTES);
         b.idempotencyLease = values.get(IDEMPOTENCY_LEASE);
         b.closeTimeout = values.get(CLOSE_TIMEOUT);
         return b.build();
@@ -211,10 +204,6 @@ public final class PipelineConfig {
         return unclassifiedMaxAttempts;
     }
 
-    public int deadLetterMaxHeaderBytes() {
-        return deadLetterMaxHeaderBytes;
-    }
-
     public Duration idempotencyLease() {
         return idempotencyLease;
     }
@@ -232,7 +221,7 @@ public final class PipelineConfig {
                 + ", circuitFailureThreshold=" + circuitFailureThreshold + ", circuitOpenDuration=" + circuitOpenDuration
                 + ", circuitMaxOpenDuration=" + circuitMaxOpenDuration + ", failurePolicy=" + failurePolicy
                 + ", unclassifiedMaxAttempts=" + unclassifiedMaxAttempts
-                + ", deadLetterMaxHeaderBytes=" + deadLetterMaxHeaderBytes + ", idempotencyLease=" + idempotencyLease
+                + ", idempotencyLease=" + idempotencyLease
                 + ", closeTimeout=" + closeTimeout + '}';
     }
 
@@ -252,7 +241,6 @@ public final class PipelineConfig {
         private Duration circuitMaxOpenDuration = DEFAULT_CIRCUIT_MAX_OPEN_DURATION;
         private String failurePolicy = FailurePolicy.DEAD_LETTER;
         private int unclassifiedMaxAttempts = DEFAULT_UNCLASSIFIED_MAX_ATTEMPTS;
-        private int deadLetterMaxHeaderBytes = DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES;
         private Duration idempotencyLease = DEFAULT_IDEMPOTENCY_LEASE;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
@@ -324,11 +312,6 @@ public final class PipelineConfig {
             return this;
         }
 
-        public Builder deadLetterMaxHeaderBytes(int v) {
-            this.deadLetterMaxHeaderBytes = v;
-            return this;
-        }
-
         public Builder idempotencyLease(Duration v) {
             this.idempotencyLease = v;
             return this;
@@ -354,7 +337,6 @@ public final class PipelineConfig {
             check(CIRCUIT_MAX_OPEN_DURATION, circuitMaxOpenDuration);
             check(FAILURE_POLICY, failurePolicy);
             check(UNCLASSIFIED_MAX_ATTEMPTS, unclassifiedMaxAttempts);
-            check(DEAD_LETTER_MAX_HEADER_BYTES, deadLetterMaxHeaderBytes);
             check(IDEMPOTENCY_LEASE, idempotencyLease);
             check(CLOSE_TIMEOUT, closeTimeout);
             if (retryMaxDelay.compareTo(retryInitialDelay) < 0) {

@@ -1,6 +1,5 @@
 package io.github.meterstream.core.pipeline.internal;
 
-import io.github.meterstream.core.internal.NamedThreadFactory;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import org.slf4j.Logger;
@@ -9,16 +8,13 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Renews the idempotency claims of the handlers running now, every third of the lease, so that a
  * handler slower than the lease (a lock wait, a slow downstream) keeps its claim and no other node
  * runs the same message beside it. Only a node that stops renewing (crashed, frozen, cut off from
- * the store) loses its claims, after one lease. On its own thread: a renewal waiting on a slow
- * database must not delay the pipeline's retries and probes.
+ * the store) loses its claims, after one lease. On its own {@link Scheduler} (a real one has its own
+ * thread): a renewal waiting on a slow database must not delay the pipeline's retries and probes.
  */
 public final class LeaseKeeper implements AutoCloseable {
 
@@ -27,15 +23,15 @@ public final class LeaseKeeper implements AutoCloseable {
     private final IdempotencyStore store;
     private final Duration lease;
     private final Map<IdempotencyKey, String> held = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer;
+    private final Scheduler timer;
     private volatile boolean failing;
 
-    public LeaseKeeper(IdempotencyStore store, Duration lease, String threadName) {
+    /** Starts renewing at once, on {@code timer}, which this keeper closes when it is closed. */
+    public LeaseKeeper(IdempotencyStore store, Duration lease, Scheduler timer) {
         this.store = store;
         this.lease = lease;
-        this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(threadName));
-        long period = Math.max(1L, lease.toMillis() / 3);
-        timer.scheduleWithFixedDelay(this::renewAll, period, period, TimeUnit.MILLISECONDS);
+        this.timer = timer;
+        timer.scheduleRepeatedly(Duration.ofMillis(Math.max(1L, lease.toMillis() / 3)), this::renewAll);
     }
 
     /** Keeps {@code key}'s claim alive until {@link #release}. */
@@ -71,6 +67,6 @@ public final class LeaseKeeper implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.close();
     }
 }
