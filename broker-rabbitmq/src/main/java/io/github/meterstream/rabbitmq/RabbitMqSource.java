@@ -282,7 +282,7 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
         return settler.deadLetter(d, message, envelope);
     }
 
-    /** A message the sink refused comes back after {@code recovery-interval}. */
+    /** A message the sink refused comes back after {@code reconnect-delay}. */
     @Override
     protected Duration redeliveryDelay() {
         return config.recoveryInterval();
