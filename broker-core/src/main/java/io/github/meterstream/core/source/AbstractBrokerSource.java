@@ -1,6 +1,8 @@
 package io.github.meterstream.core.source;
 
 import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.internal.HeldDeliveries;
+import io.github.meterstream.core.internal.InFlightDeliveries;
 import io.github.meterstream.core.internal.NamedThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,18 +10,12 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The part of a {@link BrokerSource} that is the same for every broker: the life cycle, the
@@ -78,31 +74,20 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
 
     private final String name;
     private final DeliveryGate gate = new DeliveryGate();
-    private final Map<D, InboundMessage> inFlight = new ConcurrentHashMap<>();
-    private final Object inFlightChanged = new Object();
-    /** Messages held for a later delivery (the sink threw, or a settlement failed), in due order. */
-    private final Map<D, Held> held = new LinkedHashMap<>(); // guarded by itself
+    private final InFlightDeliveries<D, InboundMessage> inFlight = new InFlightDeliveries<>();
+    /** Messages held for a later delivery: the sink threw, or a settlement failed. */
+    private final HeldDeliveries<D, InboundMessage> held;
     private final Object lifecycle = new Object();
     private boolean started; // guarded by lifecycle
     private boolean closeCalled; // guarded by lifecycle
-    private ScheduledExecutorService redeliveries; // guarded by lifecycle
     private volatile boolean closing;
     private volatile boolean closed;
     private volatile MessageSink sink;
     private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
 
-    private static final class Held {
-        final InboundMessage message;
-        final long dueNanos;
-
-        Held(InboundMessage message, long dueNanos) {
-            this.message = message;
-            this.dueNanos = dueNanos;
-        }
-    }
-
     protected AbstractBrokerSource(String name) {
         this.name = Objects.requireNonNull(name, "name");
+        this.held = new HeldDeliveries<>(threadFactory("redelivery"), gate::isOpen, this::handOverAgain);
     }
 
     // ---- what the subclass implements ---------------------------------------------------------
@@ -173,13 +158,7 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     @Override
     public final void resume() {
         gate.resume();
-        boolean waiting;
-        synchronized (held) {
-            waiting = !held.isEmpty();
-        }
-        if (waiting) {
-            scheduleRedelivery(0);
-        }
+        held.wake();
     }
 
     /** The health last reported; a subclass may add what it knows besides (lag, a stuck copy). */
@@ -195,33 +174,24 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
      */
     @Override
     public final void close(Duration timeout) {
-        ScheduledExecutorService scheduler;
         synchronized (lifecycle) {
             if (closeCalled) {
                 return;
             }
             closeCalled = true;
-            scheduler = redeliveries;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         closing = true;
         gate.stop();
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
         try {
             stopConsuming();
         } catch (RuntimeException e) {
             LOG.warn("source {}: stopping consumers failed: {}", name, describe(e));
         }
-        boolean allSettled = awaitNothingInFlight(deadline);
+        boolean allSettled = inFlight.awaitEmpty(deadline);
         closed = true;
-        List<D> unsettled = new ArrayList<>(inFlight.keySet());
-        synchronized (held) {
-            unsettled.addAll(held.keySet());
-            held.clear();
-        }
-        inFlight.clear();
+        List<D> unsettled = inFlight.drain();
+        unsettled.addAll(held.close());
         health = SourceHealth.of(SourceHealth.State.CLOSED, "", Instant.now());
         try {
             release(unsettled);
@@ -253,17 +223,13 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
      * still counts the message as delivered to this consumer. Any thread.
      */
     protected final void redeliverLater(D delivery, InboundMessage message) {
-        hold(delivery, message);
+        held.hold(delivery, message, redeliveryDelay());
     }
 
     /** The broker has {@code delivery} back (its session or channel is gone): it is no longer in flight. Any thread. */
     protected final void returnedToBroker(D delivery) {
-        if (inFlight.remove(delivery) != null) {
-            signalInFlightChanged();
-        }
-        synchronized (held) {
-            held.remove(delivery);
-        }
+        inFlight.remove(delivery);
+        held.forget(delivery);
     }
 
     /** Sets health, unless the source is closed (it stays {@code CLOSED}). Any thread. */
@@ -341,21 +307,20 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     // ---- plumbing -----------------------------------------------------------------------------
 
     private void accept(D delivery, InboundMessage message) {
-        inFlight.put(delivery, message);
+        inFlight.add(delivery, message);
         try {
             sink.accept(message);
         } catch (RuntimeException e) {
             if (inFlight.remove(delivery, message)) {
-                signalInFlightChanged();
                 LOG.error("source {}: the sink refused {}; it is handed over again in {}", name, message.coordinates(),
                         redeliveryDelay(), e);
-                hold(delivery, message);
+                held.hold(delivery, message, redeliveryDelay());
             }
         }
     }
 
     private CompletionStage<Void> settle(D delivery, InboundMessage message, Settlement s) {
-        if (closed || inFlight.get(delivery) != message) {
+        if (closed || !inFlight.holds(delivery, message)) {
             return CompletableFuture.failedFuture(new IllegalStateException((closed ? "source " + name + " is closed; "
                     : "source " + name + " no longer holds it; ") + message.coordinates()
                     + " was returned to the broker and is delivered again"));
@@ -380,9 +345,7 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
         CompletableFuture<Void> result = new CompletableFuture<>();
         stage.whenComplete((ok, error) -> {
             // settled or failed, the pipeline no longer holds it: a close stops waiting for it
-            if (inFlight.remove(delivery, message)) {
-                signalInFlightChanged();
-            }
+            inFlight.remove(delivery, message);
             if (error == null) {
                 result.complete(null);
             } else {
@@ -392,76 +355,14 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
         return result;
     }
 
-    private void hold(D delivery, InboundMessage message) {
-        if (closing) {
-            return; // the close hands it back to the broker with the other unsettled ones
-        }
-        synchronized (held) {
-            held.put(delivery, new Held(message, System.nanoTime() + redeliveryDelay().toNanos()));
-        }
-        scheduleRedelivery(redeliveryDelay().toMillis());
-    }
-
-    private void scheduleRedelivery(long delayMillis) {
-        synchronized (lifecycle) {
-            if (closeCalled) {
-                return;
-            }
-            if (redeliveries == null) {
-                ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, threadFactory("redelivery"));
-                executor.setRemoveOnCancelPolicy(true);
-                redeliveries = executor;
-            }
-            redeliveries.schedule(this::redeliverDue, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Runs on the redelivery thread: hands over, in due order, what is due, unless paused or closing. */
-    private void redeliverDue() {
-        while (gate.isOpen()) {
-            D delivery;
-            InboundMessage message;
-            synchronized (held) {
-                Map.Entry<D, Held> first = held.entrySet().stream().findFirst().orElse(null);
-                if (first == null || first.getValue().dueNanos - System.nanoTime() > 0) {
-                    return; // a later schedule (one per held message) picks it up
-                }
-                held.remove(first.getKey());
-                delivery = first.getKey();
-                message = first.getValue().message;
-            }
-            accept(delivery, InboundMessage.builder()
-                    .payload(message.payload())
-                    .headers(message.headers())
-                    .coordinates(message.coordinates())
-                    .deliveryAttempt(message.deliveryAttempt() + 1)
-                    .settler((m, s) -> settle(delivery, m, s))
-                    .build());
-        }
-    }
-
-    private void signalInFlightChanged() {
-        synchronized (inFlightChanged) {
-            inFlightChanged.notifyAll();
-        }
-    }
-
-    private boolean awaitNothingInFlight(long deadlineNanos) {
-        synchronized (inFlightChanged) {
-            while (!inFlight.isEmpty()) {
-                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-                if (leftMs <= 0) {
-                    return false;
-                }
-                try {
-                    // every removal notifies; the bound only guards against a missed wake-up
-                    inFlightChanged.wait(Math.min(leftMs, 100));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return inFlight.isEmpty();
-                }
-            }
-            return true;
-        }
+    /** On the redelivery thread: the same message again, one attempt higher. */
+    private void handOverAgain(D delivery, InboundMessage message) {
+        accept(delivery, InboundMessage.builder()
+                .payload(message.payload())
+                .headers(message.headers())
+                .coordinates(message.coordinates())
+                .deliveryAttempt(message.deliveryAttempt() + 1)
+                .settler((m, s) -> settle(delivery, m, s))
+                .build());
     }
 }
