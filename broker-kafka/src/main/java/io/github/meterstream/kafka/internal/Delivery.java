@@ -15,12 +15,8 @@ public final class Delivery implements Comparable<Delivery> {
     private final long dueNanos;
     private final int settlementFailures;
 
-    public Delivery(ConsumerRecord<byte[], byte[]> record, PartitionState partition, int attempt, long dueNanos) {
-        this(record, partition, attempt, dueNanos, 0);
-    }
-
-    private Delivery(ConsumerRecord<byte[], byte[]> record, PartitionState partition, int attempt, long dueNanos,
-                     int settlementFailures) {
+    public Delivery(ConsumerRecord<byte[], byte[]> record, PartitionState partition, int attempt, long dueNanos,
+                    int settlementFailures) {
         this.record = record;
         this.partition = partition;
         this.attempt = attempt;

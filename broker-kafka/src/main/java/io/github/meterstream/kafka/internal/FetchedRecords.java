@@ -49,13 +49,12 @@ public final class FetchedRecords {
         PartitionState p = partitions.get(new TopicPartition(r.topic(), r.partition()));
         if (p != null) {
             p.fetched(r.offset());
-            held.add(new Delivery(r, p, 1, 0L));
+            held.add(new Delivery(r, p, 1, 0L, 0));
         }
     }
 
     /** Puts {@code next} in the retry queue; any thread. */
     public void waitForRetry(Delivery next) {
-        next.partition().retryQueued();
         retries.add(next);
     }
 
@@ -66,7 +65,6 @@ public final class FetchedRecords {
             return null;
         }
         retries.remove(due);
-        due.partition().retryDequeued();
         return due;
     }
 
@@ -83,6 +81,17 @@ public final class FetchedRecords {
         return retries.size();
     }
 
+    /** The owned partitions with records in the retry queue. Poll thread. */
+    public Set<TopicPartition> partitionsWithRetries() {
+        Set<TopicPartition> waiting = new HashSet<>();
+        for (Delivery d : retries) {
+            if (partitions.get(d.partition().partition()) == d.partition()) {
+                waiting.add(d.partition().partition());
+            }
+        }
+        return waiting;
+    }
+
     /**
      * Stops handing out records of {@code tps}: held ones and retries are dropped (not committed).
      * Returns the states of those this member still owned, which the caller releases.
@@ -94,7 +103,7 @@ public final class FetchedRecords {
         List<PartitionState> states = new ArrayList<>();
         for (TopicPartition tp : tps) {
             PartitionState p = partitions.get(tp);
-            if (p != null && p.isOwned()) {
+            if (p != null) { // only owned partitions are in the map
                 states.add(p);
             }
         }

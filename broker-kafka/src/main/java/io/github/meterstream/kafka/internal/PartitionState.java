@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * What the source knows about one partition for as long as it owns it: every offset fetched and
@@ -26,7 +27,6 @@ public final class PartitionState {
     private long nextOffset = -1L;
     private long committed = -1L;
     private boolean owned = true;
-    private int waitingRetries;
 
     public PartitionState(TopicPartition partition) {
         this.partition = partition;
@@ -75,38 +75,24 @@ public final class PartitionState {
         return true;
     }
 
-    /** A record of this partition was put in the source's retry queue. */
-    public synchronized void retryQueued() {
-        waitingRetries++;
-    }
-
-    /** A record of this partition left the retry queue to be delivered again. */
-    public synchronized void retryDequeued() {
-        waitingRetries = Math.max(0, waitingRetries - 1);
-    }
-
-    /** True while records of this partition wait in the source's retry queue. */
-    public synchronized boolean hasRetriesWaiting() {
-        return waitingRetries > 0;
-    }
-
     /** True while {@code d} is the delivery of its offset that the source waits for. */
     public synchronized boolean isCurrent(Delivery d) {
         return owned && inFlight.get(d.offset()) == d;
     }
 
-    public synchronized boolean isOwned() {
-        return owned;
-    }
-
-    /** Waits until nothing of this partition is in flight, or until {@code deadlineNanos}; true if drained. */
-    public synchronized boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
-        while (!inFlight.isEmpty()) {
+    /**
+     * Waits until every delivery of this partition in flight is settled or {@code held} (the base
+     * keeps it for a later hand-over: nobody settles it meanwhile), or until {@code deadlineNanos};
+     * true if so. The base does not signal when it starts holding one, so the wait looks again
+     * every 50 ms.
+     */
+    public synchronized boolean awaitSettled(long deadlineNanos, Predicate<Delivery> held) throws InterruptedException {
+        while (!inFlight.values().stream().allMatch(held)) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            wait(Math.max(1L, left / 1_000_000L));
+            wait(Math.max(1L, Math.min(50L, left / 1_000_000L)));
         }
         return true;
     }

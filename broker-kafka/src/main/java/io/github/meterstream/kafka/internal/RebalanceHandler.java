@@ -1,5 +1,6 @@
 package io.github.meterstream.kafka.internal;
 
+import io.github.meterstream.core.source.DeliveryGate;
 import io.github.meterstream.kafka.KafkaSourceConfig;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.health.Liveness;
@@ -13,8 +14,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Owns what happens when the group moves partitions. Assigned: a new ownership period starts
@@ -35,26 +36,29 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
     private final FetchedRecords records;
     private final OffsetCommitter committer;
     private final Liveness liveness;
-    private final BooleanSupplier fetchingHeld;
-    private final Consumer<Delivery> noLongerInFlight;
+    private final DeliveryGate gate;
+    private final Consumer<Delivery> returnedToBroker;
+    private final Predicate<Delivery> heldBySource;
     private final AtomicLong revocations = new AtomicLong();
 
     /**
-     * @param fetchingHeld     whether the source is paused or closing: new partitions are paused then
-     * @param noLongerInFlight told of each delivery in flight when its partition goes: the source
+     * @param returnedToBroker told of each delivery in flight when its partition goes: the base
      *                         stops waiting for it (its settlement fails, the new owner gets the record)
+     * @param heldBySource     true for a delivery the base holds to hand over again (the sink
+     *                         refused it): nobody settles it meanwhile, so a revoke does not wait for it
      */
     public RebalanceHandler(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer,
-                            FetchedRecords records, OffsetCommitter committer, Liveness liveness,
-                            BooleanSupplier fetchingHeld, Consumer<Delivery> noLongerInFlight) {
+                            FetchedRecords records, OffsetCommitter committer, Liveness liveness, DeliveryGate gate,
+                            Consumer<Delivery> returnedToBroker, Predicate<Delivery> heldBySource) {
         this.source = source;
         this.config = config;
         this.consumer = consumer;
         this.records = records;
         this.committer = committer;
         this.liveness = liveness;
-        this.fetchingHeld = fetchingHeld;
-        this.noLongerInFlight = noLongerInFlight;
+        this.gate = gate;
+        this.returnedToBroker = returnedToBroker;
+        this.heldBySource = heldBySource;
     }
 
     /** Partitions revoked or lost since the source started. */
@@ -65,10 +69,10 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
         records.assigned(assigned);
-        if (fetchingHeld.getAsBoolean()) {
+        if (!gate.isOpen()) {
             consumer.pause(assigned);
         }
-        liveness.assigned(consumer.assignment().size(), config.topics());
+        liveness.assigned(consumer.assignment().size());
         if (!assigned.isEmpty()) {
             LOG.info("Kafka source {} assigned {}", source, assigned);
         }
@@ -84,7 +88,7 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
         boolean drained = true;
         try {
             for (PartitionState p : states) {
-                drained &= p.awaitNoneInFlight(deadline);
+                drained &= p.awaitSettled(deadline, heldBySource);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -92,29 +96,26 @@ public final class RebalanceHandler implements ConsumerRebalanceListener {
         }
         committer.commitSync(states, "revoke", Duration.ofSeconds(10));
         release(states);
-        revocations.addAndGet(states.size());
         LOG.info("Kafka source {} revoked {}{}", source, revoked,
                 drained ? "" : " (some messages still in flight after " + config.revokeTimeout() + "; they will be delivered again)");
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
-        List<PartitionState> states = letGoOf(lost);
-        release(states);
-        revocations.addAndGet(states.size());
+        release(letGoOf(lost));
         LOG.warn("Kafka source {} lost {} without committing; their unsettled records go to the new owner", source, lost);
+    }
+
+    private List<PartitionState> letGoOf(Collection<TopicPartition> partitions) {
+        // the new owner deals with those records now, and reports its own trouble
+        liveness.forget(partitions);
+        return records.letGoOf(partitions);
     }
 
     private void release(List<PartitionState> states) {
         for (PartitionState p : states) {
-            records.release(p).forEach(noLongerInFlight);
+            records.release(p).forEach(returnedToBroker);
         }
-    }
-
-    private List<PartitionState> letGoOf(Collection<TopicPartition> partitions) {
-        List<PartitionState> states = records.letGoOf(partitions);
-        // the new owner deals with those records now, and reports its own trouble
-        liveness.stuckCopies().forget(partitions);
-        return states;
+        revocations.addAndGet(states.size());
     }
 }

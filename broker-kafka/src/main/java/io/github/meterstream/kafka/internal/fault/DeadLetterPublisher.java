@@ -11,6 +11,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * receive plus room for the envelope, because everything the pipeline refuses, an oversized
  * payload included, must be copyable; the topic's own {@code max.message.bytes} still decides.
  */
-public final class DeadLetterPublisher implements AutoCloseable {
+public final class DeadLetterPublisher {
 
     /** Default {@code max.block.ms} of the dead-letter producer (Kafka's is 60 s). */
     public static final long DEFAULT_MAX_BLOCK_MS = 10_000L;
@@ -89,13 +90,8 @@ public final class DeadLetterPublisher implements AutoCloseable {
     }
 
     /** The {@code max.request.size} a copy of a record of {@code largestRecordBytes} needs, envelope included. */
-    public static long largestCopyBytes(long largestRecordBytes, int maxHeaderBytes) {
+    private static long largestCopyBytes(long largestRecordBytes, int maxHeaderBytes) {
         return largestRecordBytes + (long) ENVELOPE_HEADERS * (maxHeaderBytes + HEADER_OVERHEAD_BYTES) + REQUEST_OVERHEAD_BYTES;
-    }
-
-    /** The producer settings in effect (secrets included: never log them). */
-    Properties properties() {
-        return properties;
     }
 
     /**
@@ -106,7 +102,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
                                                      Map<String, String> envelopeHeaders) {
         CompletableFuture<RecordMetadata> confirmed = new CompletableFuture<>();
         try {
-            sender.execute(new Send(original, topic, envelopeHeaders, confirmed));
+            sender.execute(() -> send(original, topic, envelopeHeaders, confirmed));
         } catch (RejectedExecutionException e) {
             confirmed.completeExceptionally(new IllegalStateException("dead-letter producer is closed"));
         }
@@ -114,45 +110,26 @@ public final class DeadLetterPublisher implements AutoCloseable {
     }
 
     /** One copy; runs on the sending thread, where {@code send} may block up to {@code max.block.ms}. */
-    private final class Send implements Runnable {
-        private final ConsumerRecord<byte[], byte[]> original;
-        private final String topic;
-        private final Map<String, String> envelopeHeaders;
-        private final CompletableFuture<RecordMetadata> confirmed;
-
-        Send(ConsumerRecord<byte[], byte[]> original, String topic, Map<String, String> envelopeHeaders,
-             CompletableFuture<RecordMetadata> confirmed) {
-            this.original = original;
-            this.topic = topic;
-            this.envelopeHeaders = envelopeHeaders;
-            this.confirmed = confirmed;
-        }
-
-        @Override
-        public void run() {
-            try {
-                RecordHeaders headers = new RecordHeaders();
-                for (Header h : original.headers()) {
-                    if (!envelopeHeaders.containsKey(h.key())) {
-                        headers.add(h);
-                    }
+    private void send(ConsumerRecord<byte[], byte[]> original, String topic, Map<String, String> envelopeHeaders,
+                      CompletableFuture<RecordMetadata> confirmed) {
+        try {
+            RecordHeaders headers = new RecordHeaders();
+            for (Header h : original.headers()) {
+                if (!envelopeHeaders.containsKey(h.key())) {
+                    headers.add(h);
                 }
-                envelopeHeaders.forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
-                ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(topic, null, null, original.key(), original.value(), headers);
-                producer().send(copy, (metadata, error) -> {
-                    if (error == null) {
-                        confirmed.complete(metadata);
-                    } else {
-                        confirmed.completeExceptionally(error);
-                    }
-                });
-            } catch (RuntimeException e) {
-                confirmed.completeExceptionally(e);
             }
-        }
-
-        void abandon() {
-            confirmed.completeExceptionally(new IllegalStateException("dead-letter producer closed before the copy was sent"));
+            envelopeHeaders.forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+            ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(topic, null, null, original.key(), original.value(), headers);
+            producer().send(copy, (metadata, error) -> {
+                if (error == null) {
+                    confirmed.complete(metadata);
+                } else {
+                    confirmed.completeExceptionally(error);
+                }
+            });
+        } catch (RuntimeException e) {
+            confirmed.completeExceptionally(e);
         }
     }
 
@@ -175,22 +152,16 @@ public final class DeadLetterPublisher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Runnable r : sender.shutdownNow()) {
-            ((Send) r).abandon();
-        }
+        List<Runnable> notStarted = sender.shutdownNow();
         KafkaProducer<byte[], byte[]> p;
         synchronized (this) {
             closed = true;
             p = producer;
             producer = null;
         }
+        notStarted.forEach(Runnable::run); // each fails: the producer is closed
         if (p != null) {
             p.close(Duration.ofNanos(Math.max(0L, deadline - System.nanoTime())));
         }
-    }
-
-    @Override
-    public void close() {
-        close(Duration.ofSeconds(5));
     }
 }
