@@ -10,7 +10,6 @@ import io.github.meterstream.kafka.internal.ClientProperties;
 import io.github.meterstream.kafka.internal.Delivery;
 import io.github.meterstream.kafka.internal.FetchedRecords;
 import io.github.meterstream.kafka.internal.PollLoop;
-import io.github.meterstream.kafka.internal.RebalanceHandler;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
 import io.github.meterstream.kafka.internal.health.Liveness;
@@ -92,7 +91,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     private final Liveness liveness;
     // set once by startConsuming, before any record is handed over
     private volatile DeadLetterPublisher deadLetters;
-    private volatile RebalanceHandler rebalance;
+    private volatile OffsetCommitter committer;
     private volatile PollLoop pollLoop;
 
     public KafkaSource(String name, KafkaSourceConfig config) {
@@ -108,8 +107,8 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
     /** Partitions this member has had revoked or lost since it started; a rebalance storm shows here. */
     public long revocations() {
-        RebalanceHandler r = rebalance;
-        return r == null ? 0L : r.revocations();
+        OffsetCommitter c = committer;
+        return c == null ? 0L : c.revocations();
     }
 
     /**
@@ -153,10 +152,9 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
                 config.bootstrapServers(), clientId + "-dlq", ClientProperties.largestReceivableRecord(consumerProperties),
                 config.deadLetterMaxHeaderBytes());
         reportHealth(SourceHealth.State.CONNECTING, "joining group " + config.groupId());
-        OffsetCommitter committer = new OffsetCommitter(name(), consumer, records);
-        rebalance = new RebalanceHandler(name(), config, consumer, records, committer, liveness, gate(),
-                this::returnedToBroker, this::isHeld);
-        PollLoop loop = new PollLoop(name(), config, consumer, gate(), records, committer, rebalance, liveness, deadLetters,
+        committer = new OffsetCommitter(name(), config, consumer, records, liveness, gate(), this::returnedToBroker,
+                this::isHeld);
+        PollLoop loop = new PollLoop(name(), config, consumer, gate(), records, committer, liveness, deadLetters,
                 this::handOver);
         loop.start(threadFactory("poll"));
         pollLoop = loop;

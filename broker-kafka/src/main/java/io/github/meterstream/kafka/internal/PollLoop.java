@@ -54,7 +54,6 @@ public final class PollLoop implements Runnable {
     private final DeliveryGate gate;
     private final FetchedRecords records;
     private final OffsetCommitter committer;
-    private final RebalanceHandler rebalance;
     private final Liveness liveness;
     private final DeadLetterPublisher deadLetters;
     private final BiConsumer<Delivery, InboundMessage.Builder> handOver;
@@ -67,7 +66,7 @@ public final class PollLoop implements Runnable {
 
     /** {@code handOver} is the base class's: it adds the settler, counts the record in flight and calls the sink. */
     public PollLoop(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer, DeliveryGate gate,
-                    FetchedRecords records, OffsetCommitter committer, RebalanceHandler rebalance, Liveness liveness,
+                    FetchedRecords records, OffsetCommitter committer, Liveness liveness,
                     DeadLetterPublisher deadLetters, BiConsumer<Delivery, InboundMessage.Builder> handOver) {
         this.source = source;
         this.config = config;
@@ -75,7 +74,6 @@ public final class PollLoop implements Runnable {
         this.gate = gate;
         this.records = records;
         this.committer = committer;
-        this.rebalance = rebalance;
         this.liveness = liveness;
         this.deadLetters = deadLetters;
         this.handOver = handOver;
@@ -114,7 +112,7 @@ public final class PollLoop implements Runnable {
         long nextCommit = System.nanoTime() + config.commitInterval().toNanos();
         long nextCheck = System.nanoTime();
         try {
-            consumer.subscribe(config.topics(), rebalance);
+            consumer.subscribe(config.topics(), committer);
             while (!gate.isStopped()) {
                 applyPause();
                 ConsumerRecords<byte[], byte[]> fetched;

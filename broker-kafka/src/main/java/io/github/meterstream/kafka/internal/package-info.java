@@ -4,7 +4,7 @@
  * {@link io.github.meterstream.kafka.internal.FetchedRecords} and hands it to the sink; its
  * settlement comes back to {@code KafkaSource} (ack, retry, a dead-letter copy through
  * {@code fault.DeadLetterPublisher}); {@code commit.OffsetCommitter} commits up to the lowest
- * unsettled offset; {@link io.github.meterstream.kafka.internal.RebalanceHandler} lets partitions
- * go; {@code health.Liveness} says whether the member is really consuming.
+ * unsettled offset and lets partitions go on a rebalance; {@code health.Liveness} says whether the
+ * member is really consuming.
  */
 package io.github.meterstream.kafka.internal;
