@@ -148,9 +148,8 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
                     + describe(e), e);
         }
         liveness.watch(consumer, ClientProperties.sessionTimeoutMs(consumerProperties));
-        deadLetters = new DeadLetterPublisher(ClientProperties.forProducer(config.clientProperties()),
-                config.bootstrapServers(), clientId + "-dlq", ClientProperties.largestReceivableRecord(consumerProperties),
-                config.deadLetterMaxHeaderBytes());
+        deadLetters = new DeadLetterPublisher(ClientProperties.producerOf(config, clientId + "-dlq", consumerProperties),
+                threadFactory("dead-letter"));
         reportHealth(SourceHealth.State.CONNECTING, "joining group " + config.groupId());
         committer = new OffsetCommitter(name(), config, consumer, records, liveness, gate(), this::returnedToBroker,
                 this::isHeld);
@@ -192,7 +191,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
         if (!d.partition().backToWaiting(d)) {
             return notOwned(message);
         }
-        records.waitForRetry(d.retry(delay.toNanos()));
+        records.waitForRetry(d.next(delay.toNanos(), false));
         LOG.debug("Kafka source {}: {} retried in {}", name(), message.coordinates(), delay);
         return CompletableFuture.completedFuture(null);
     }
@@ -252,7 +251,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
             LOG.warn("Kafka source {}: {}", name(), detail);
         }
         if (d.partition().backToWaiting(d)) {
-            records.waitForRetry(d.afterSettlementFailure(delay.toNanos()));
+            records.waitForRetry(d.next(delay.toNanos(), true));
         }
     }
 
@@ -280,9 +279,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     protected void release(List<Delivery> unsettled) {
         PollLoop loop = pollLoop;
         if (loop != null) {
-            Duration left = remainingCloseTime();
-            loop.finish(left.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
-                    : left.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : left);
+            loop.finish(Duration.ofMillis(Math.max(2_000L, Math.min(10_000L, remainingCloseTime().toMillis()))));
         }
     }
 

@@ -3,15 +3,16 @@ package io.github.meterstream.kafka.internal;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.stream.Collectors;
 
 /**
  * Owns what this member fetched and has not settled: the {@link PartitionState} of each owned
@@ -49,7 +50,7 @@ public final class FetchedRecords {
         PartitionState p = partitions.get(new TopicPartition(r.topic(), r.partition()));
         if (p != null) {
             p.fetched(r.offset());
-            held.add(new Delivery(r, p, 1, 0L, 0));
+            held.add(new Delivery(r, p));
         }
     }
 
@@ -83,13 +84,8 @@ public final class FetchedRecords {
 
     /** The owned partitions with records in the retry queue. Poll thread. */
     public Set<TopicPartition> partitionsWithRetries() {
-        Set<TopicPartition> waiting = new HashSet<>();
-        for (Delivery d : retries) {
-            if (partitions.get(d.partition().partition()) == d.partition()) {
-                waiting.add(d.partition().partition());
-            }
-        }
-        return waiting;
+        return retries.stream().map(Delivery::partition).filter(p -> partitions.get(p.partition()) == p)
+                .map(PartitionState::partition).collect(Collectors.toCollection(HashSet::new));
     }
 
     /**
@@ -100,14 +96,8 @@ public final class FetchedRecords {
         Set<TopicPartition> set = new HashSet<>(tps);
         held.removeIf(d -> set.contains(d.partition().partition()));
         retries.removeIf(d -> set.contains(d.partition().partition()));
-        List<PartitionState> states = new ArrayList<>();
-        for (TopicPartition tp : tps) {
-            PartitionState p = partitions.get(tp);
-            if (p != null) { // only owned partitions are in the map
-                states.add(p);
-            }
-        }
-        return states;
+        // only owned partitions are in the map
+        return tps.stream().map(partitions::get).filter(Objects::nonNull).collect(Collectors.toList());
     }
 
     /**
@@ -127,9 +117,7 @@ public final class FetchedRecords {
 
     /** Every partition released and every queue emptied: the source no longer answers for any record. */
     public void releaseAll() {
-        for (PartitionState p : partitions.values()) {
-            p.release();
-        }
+        partitions.values().forEach(PartitionState::release);
         partitions.clear();
         dropWaiting();
     }

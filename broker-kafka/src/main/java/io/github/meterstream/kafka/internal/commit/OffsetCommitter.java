@@ -86,12 +86,7 @@ public final class OffsetCommitter implements ConsumerRebalanceListener {
         }
         consumer.commitAsync(offsets, (committed, error) -> {
             if (error == null) {
-                committed.forEach((tp, om) -> {
-                    PartitionState p = records.state(tp);
-                    if (p != null) {
-                        p.committed(om.offset());
-                    }
-                });
+                committed(committed);
                 LOG.debug("Kafka source {} committed {}", source, committed);
             } else {
                 LOG.warn("Kafka source {}: commit of {} failed, retried at the next interval: {}", source, offsets, error.toString());
@@ -107,17 +102,21 @@ public final class OffsetCommitter implements ConsumerRebalanceListener {
         }
         try {
             consumer.commitSync(offsets, timeout);
-            for (PartitionState p : states) {
-                OffsetAndMetadata om = offsets.get(p.partition());
-                if (om != null) {
-                    p.committed(om.offset());
-                }
-            }
+            committed(offsets);
             LOG.info("Kafka source {} committed on {}: {}", source, why, offsets);
         } catch (KafkaException e) {
             LOG.warn("Kafka source {}: commit on {} failed, the records after the last commit are delivered again: {}",
                     source, why, e.toString());
         }
+    }
+
+    private void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, om) -> {
+            PartitionState p = records.state(tp);
+            if (p != null) {
+                p.committed(om.offset());
+            }
+        });
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionState> states) {

@@ -113,10 +113,7 @@ public final class Liveness {
     /** The group assigned partitions (possibly none): the member is connected. */
     public void assigned(int partitionCount) {
         everAssigned = true;
-        connected("assigned " + partitionCount + " partition(s) of " + topics);
-    }
-
-    private void connected(String detail) {
+        String detail = "assigned " + partitionCount + " partition(s) of " + topics;
         report.accept(SourceHealth.of(SourceHealth.State.CONNECTED, detail, Instant.now()));
         LOG.info("Kafka source {} connected: {}", source, detail);
     }
