@@ -13,7 +13,6 @@ import io.github.meterstream.kafka.internal.PollLoop;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
 import io.github.meterstream.kafka.internal.health.Liveness;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -33,13 +32,8 @@ import java.util.concurrent.CompletionStage;
  * nodes with the same {@code group-id} share the topics' partitions, and a partition is consumed
  * by one member at a time. The life cycle, the wait for records in flight, health and the sink
  * throwing are {@link AbstractBrokerSource}'s; this class starts the clients, settles records and
- * wires the parts in {@code kafka.internal} (its package-info follows a record through them).
- *
- * <h2>Threading</h2>
- * One poll thread per source owns the {@link KafkaConsumer}: it polls, hands records to the sink,
- * commits and runs the {@link ConsumerRebalanceListener} callbacks. Settlements may come from any
- * thread; they only record the outcome (ack, retry) or start a dead-letter send, and never touch
- * the consumer.
+ * wires the parts in {@code kafka.internal} (its package-info follows a record through them). One
+ * poll thread owns the {@link KafkaConsumer}; settlements, on any thread, never touch it.
  *
  * <h2>Manual offset control: what is committed</h2>
  * Auto-commit is off. For each partition the source commits the lowest offset that is not settled
@@ -74,11 +68,8 @@ import java.util.concurrent.CompletionStage;
  * confirmed, and a record being dead-lettered never holds back delivery of the records behind it.
  * A copy that fails sends the record back to waiting, after a delay that doubles with each failure
  * in a row; one that keeps failing, or that the broker will never take, turns health red.
- *
- * <h2>Flow control</h2>
- * {@link #pause()} pauses every assigned partition ({@link KafkaConsumer#pause}) and the poll
- * thread keeps polling, so a slow or failing downstream never exceeds {@code max.poll.interval.ms}.
- * Records fetched but not yet handed over are held and delivered, in order, after {@link #resume()}.
+ * {@link #pause()} pauses every assigned partition and keeps polling, so a slow downstream never
+ * causes a rebalance; records fetched meanwhile are delivered, in order, after {@link #resume()}.
  */
 public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
@@ -111,11 +102,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
         return c == null ? 0L : c.revocations();
     }
 
-    /**
-     * Records this source holds in memory that the pipeline does not count as in flight: fetched
-     * while paused and not handed over yet, or waiting for a retry. A number that keeps growing
-     * means memory that keeps growing.
-     */
+    /** Records held in memory, not in flight: fetched while paused, or waiting for a retry. Should not keep growing. */
     public int heldRecords() {
         return records.heldCount() + records.retriesWaiting();
     }
@@ -165,11 +152,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
         return config.settlementFailureRetry();
     }
 
-    /**
-     * A source whose dead-letter copies keep failing is connected but does not get rid of what it
-     * must: it reports {@code DISCONNECTED}, naming the record and the cause, until the copy is
-     * confirmed (or the partition goes to another member).
-     */
+    /** With the lag, or {@code DISCONNECTED} while a dead-letter copy keeps failing (see {@link Liveness}). */
     @Override
     public SourceHealth health() {
         return liveness.over(super.health());

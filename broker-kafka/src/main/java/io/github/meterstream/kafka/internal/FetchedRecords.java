@@ -100,10 +100,7 @@ public final class FetchedRecords {
         return tps.stream().map(partitions::get).filter(Objects::nonNull).collect(Collectors.toList());
     }
 
-    /**
-     * {@code p}'s ownership period ended: every later settlement of it is refused. Returns its
-     * deliveries that were in flight.
-     */
+    /** {@code p}'s ownership period ended: see {@link PartitionState#release()}. */
     public List<Delivery> release(PartitionState p) {
         partitions.remove(p.partition(), p);
         return p.release();

@@ -77,10 +77,9 @@ public final class PartitionState {
     }
 
     /**
-     * Waits until every delivery of this partition in flight is settled or {@code held} (the base
-     * keeps it for a later hand-over: nobody settles it meanwhile), or until {@code deadlineNanos};
-     * true if so. The base does not signal when it starts holding one, so the wait looks again
-     * every 50 ms.
+     * Waits until every delivery in flight is settled or {@code held} (by the base, for a later
+     * hand-over: nobody settles it meanwhile), or until {@code deadlineNanos}; true if so. The base
+     * does not signal when it starts holding one, hence a look every 50 ms.
      */
     public synchronized boolean awaitSettled(long deadlineNanos, Predicate<Delivery> held) throws InterruptedException {
         while (!unsettled.values().stream().filter(Objects::nonNull).allMatch(held)) {

@@ -25,11 +25,9 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Owns the offsets: what is committed, and what happens to a partition's records when the group
- * moves it (as SmallRye's commit handlers do). For each partition the commit is the lowest offset
- * not settled yet, or one past the last record fetched when all are settled
- * ({@link PartitionState#committable()}): asynchronous every {@code commit-interval}, synchronous
- * on revoke and close.
+ * Owns the offsets: what is committed ({@link PartitionState#committable()}, when: see
+ * {@code KafkaSource}), and what happens to a partition's records when the group moves it, as
+ * SmallRye's commit handlers do.
  * <ul>
  *   <li>Assigned: a new ownership period starts (paused at once if the source is paused or closing).</li>
  *   <li>Revoked: nothing more of the partition is handed over, the records in flight get up to

@@ -22,16 +22,13 @@ import java.util.function.Supplier;
 
 /**
  * Owns what Kafka adds to the source's health (the base class holds it): whether the member is
- * connected to its group, which the poll thread and the rebalance callbacks report, the signs that
- * it is cut off although {@code poll} does not throw (no heartbeat to the group coordinator, no
- * connection to any broker), the consumer lag, and the records whose dead-letter copy keeps
- * failing (stuck copies): such a source is connected but does not get rid of what it must, so they
- * turn its health red until the copy is confirmed, the record is settled another way or its
- * partition goes to another member.
+ * connected to its group, the signs that it is cut off although {@code poll} does not throw (no
+ * heartbeat to the group coordinator, no connection to any broker), the consumer lag, and the
+ * records whose dead-letter copy keeps failing ("stuck"): such a source is connected but does not
+ * get rid of what it must, so its health is red until the copy is confirmed, the record is settled
+ * another way or its partition goes to another member.
  *
- * <p>{@link #over(SourceHealth)} and the stuck-copy methods may be called from any thread;
- * everything that reads the consumer runs on the poll thread, which {@link #watch}es the consumer
- * before it starts.
+ * <p>What reads the consumer runs on the poll thread; {@link #over} and the stuck-copy methods on any.
  */
 public final class Liveness {
 
@@ -69,11 +66,7 @@ public final class Liveness {
         this.sessionTimeoutMs = sessionTimeoutMs;
     }
 
-    /**
-     * {@code h}, the health last reported, with what liveness knows besides: a connected source
-     * with a stuck copy reports {@code DISCONNECTED}, naming the oldest record and its cause, since
-     * it went stuck; otherwise the lag.
-     */
+    /** {@code h} with what liveness knows besides: {@code DISCONNECTED} since the oldest stuck copy, naming it; else the lag. */
     public SourceHealth over(SourceHealth h) {
         if (h.state() != SourceHealth.State.CONNECTED) {
             return h;
