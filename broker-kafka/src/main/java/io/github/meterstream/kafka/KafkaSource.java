@@ -82,7 +82,6 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     private final Liveness liveness;
     // set once by startConsuming, before any record is handed over
     private volatile DeadLetterPublisher deadLetters;
-    private volatile OffsetCommitter committer;
     private volatile PollLoop pollLoop;
 
     public KafkaSource(String name, KafkaSourceConfig config) {
@@ -98,8 +97,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
     /** Partitions this member has had revoked or lost since it started; a rebalance storm shows here. */
     public long revocations() {
-        OffsetCommitter c = committer;
-        return c == null ? 0L : c.revocations();
+        return records.revocations();
     }
 
     /** Records held in memory, not in flight: fetched while paused, or waiting for a retry. Should not keep growing. */
@@ -134,11 +132,11 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
             throw new IllegalStateException("source " + name() + ": cannot create the Kafka consumer, check the kafka.* settings: "
                     + describe(e), e);
         }
-        liveness.watch(consumer, ClientProperties.sessionTimeoutMs(consumerProperties));
+        liveness.watch(consumer, consumerProperties);
         deadLetters = new DeadLetterPublisher(ClientProperties.producerOf(config, clientId + "-dlq", consumerProperties),
                 threadFactory("dead-letter"));
         reportHealth(SourceHealth.State.CONNECTING, "joining group " + config.groupId());
-        committer = new OffsetCommitter(name(), config, consumer, records, liveness, gate(), this::returnedToBroker,
+        OffsetCommitter committer = new OffsetCommitter(name(), config, consumer, records, liveness, gate(), this::returnedToBroker,
                 this::isHeld);
         PollLoop loop = new PollLoop(name(), config, consumer, gate(), records, committer, liveness, deadLetters,
                 this::handOver);

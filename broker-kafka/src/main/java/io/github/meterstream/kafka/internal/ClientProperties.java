@@ -1,7 +1,6 @@
 package io.github.meterstream.kafka.internal;
 
 import io.github.meterstream.kafka.KafkaSourceConfig;
-import io.github.meterstream.kafka.internal.health.Liveness;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -82,12 +81,6 @@ public final class ClientProperties {
         long maxRequest = Long.parseLong(String.valueOf(p.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim());
         p.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(DEFAULT_BUFFER_MEMORY, maxRequest + REQUEST_OVERHEAD_BYTES)));
         return p;
-    }
-
-    /** The consumer's {@code session.timeout.ms}, Kafka's default when not set. */
-    public static long sessionTimeoutMs(Properties consumerProperties) {
-        String session = consumerProperties.getProperty(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
-        return session == null ? Liveness.DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(session.trim());
     }
 
     /**

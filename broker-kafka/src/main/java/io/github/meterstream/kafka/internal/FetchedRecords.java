@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -29,6 +30,7 @@ public final class FetchedRecords {
     private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
     private final LinkedBlockingDeque<Delivery> held = new LinkedBlockingDeque<>();
     private final PriorityBlockingQueue<Delivery> retries = new PriorityBlockingQueue<>();
+    private final AtomicLong revocations = new AtomicLong();
 
     /** A new ownership period starts for each of {@code assigned}. Poll thread. */
     public void assigned(Collection<TopicPartition> assigned) {
@@ -74,6 +76,11 @@ public final class FetchedRecords {
         return held.poll();
     }
 
+    /** Partitions revoked or lost (let go of one by one, not at close) since the source started. */
+    public long revocations() {
+        return revocations.get();
+    }
+
     public int heldCount() {
         return held.size();
     }
@@ -103,6 +110,7 @@ public final class FetchedRecords {
     /** {@code p}'s ownership period ended: see {@link PartitionState#release()}. */
     public List<Delivery> release(PartitionState p) {
         partitions.remove(p.partition(), p);
+        revocations.incrementAndGet();
         return p.release();
     }
 

@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -50,7 +49,6 @@ public final class OffsetCommitter implements ConsumerRebalanceListener {
     private final DeliveryGate gate;
     private final Consumer<Delivery> returnedToBroker;
     private final Predicate<Delivery> heldBySource;
-    private final AtomicLong revocations = new AtomicLong();
 
     /**
      * @param returnedToBroker told of each delivery in flight when its partition goes: the base
@@ -69,11 +67,6 @@ public final class OffsetCommitter implements ConsumerRebalanceListener {
         this.gate = gate;
         this.returnedToBroker = returnedToBroker;
         this.heldBySource = heldBySource;
-    }
-
-    /** Partitions revoked or lost since the source started. Any thread. */
-    public long revocations() {
-        return revocations.get();
     }
 
     /** Commits every owned partition without waiting; a failure is logged and the next interval tries again. */
@@ -178,6 +171,5 @@ public final class OffsetCommitter implements ConsumerRebalanceListener {
         for (PartitionState p : states) {
             records.release(p).forEach(returnedToBroker);
         }
-        revocations.addAndGet(states.size());
     }
 }

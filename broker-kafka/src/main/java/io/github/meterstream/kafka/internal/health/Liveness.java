@@ -3,6 +3,8 @@ package io.github.meterstream.kafka.internal.health;
 import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.SourceHealth;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+import static org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -15,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -34,7 +37,7 @@ public final class Liveness {
 
     private static final Logger LOG = LoggerFactory.getLogger(Liveness.class);
     /** Kafka's default {@code session.timeout.ms} (classic group protocol). */
-    public static final long DEFAULT_SESSION_TIMEOUT_MS = 45_000L;
+    private static final String DEFAULT_SESSION_TIMEOUT_MS = "45000";
 
     private final String source;
     private final List<String> topics;
@@ -47,7 +50,7 @@ public final class Liveness {
 
     // poll thread only
     private KafkaConsumer<byte[], byte[]> consumer;
-    private long sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
+    private long sessionTimeoutMs;
     private boolean heartbeatLost;
     /** When the consumer last had no connection to any broker (System.nanoTime), or 0 while it has one. */
     private long noConnectionSince;
@@ -60,10 +63,10 @@ public final class Liveness {
         this.report = report;
     }
 
-    /** The consumer whose metrics tell liveness; called once, before the poll thread starts. */
-    public void watch(KafkaConsumer<byte[], byte[]> consumer, long sessionTimeoutMs) {
+    /** The consumer whose metrics tell liveness, made of {@code properties}; once, before the poll thread starts. */
+    public void watch(KafkaConsumer<byte[], byte[]> consumer, Properties properties) {
         this.consumer = consumer;
-        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.sessionTimeoutMs = Long.parseLong(properties.getProperty(SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS).trim());
     }
 
     /** {@code h} with what liveness knows besides: {@code DISCONNECTED} since the oldest stuck copy, naming it; else the lag. */
