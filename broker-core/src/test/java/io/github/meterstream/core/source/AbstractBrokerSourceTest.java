@@ -245,7 +245,9 @@ class AbstractBrokerSourceTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isGreaterThanOrEqualTo(150);
             assertThat(source.released).containsExactly(List.of("2"));
             assertThat(source.health().state()).isEqualTo(SourceHealth.State.CLOSED);
-            assertThat(source.leftAtRelease).as("nothing left of a timeout spent waiting").isZero();
+            // the wait ends within a millisecond of the deadline
+            assertThat(source.leftAtRelease).as("next to nothing left of a timeout spent waiting")
+                    .isLessThan(Duration.ofMillis(50));
         }
 
         @Test
