@@ -28,9 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes one {@link BrokerSource}: each message is decoded, validated, deduplicated, handled and
@@ -110,7 +107,6 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final BrokerSource source;
     private final PipelineConfig config;
     private final ValidatorFactory ownedValidatorFactory;
-    private final ExecutorService workers;
     private final Scheduler scheduler;
     private final LeaseKeeper leases;
     private final PipelineCounters counters = new PipelineCounters();
@@ -135,13 +131,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             beanValidator = ownedValidatorFactory.getValidator();
         }
         String name = "meterstream-" + source.name();
-        this.workers = Executors.newFixedThreadPool(config.concurrency(), new NamedThreadFactory(name + "-worker"));
         this.scheduler = time.scheduler(name + "-timer");
         this.leases = new LeaseKeeper(idempotencyStore, config.idempotencyLease(), time.scheduler(name + "-lease"));
 
         SafeListener listener = new SafeListener(b.listener);
         FlowControl flow = new FlowControl(source, listener, config);
-        this.lanes = new Lanes<>(source, flow, workers, scheduler, config, this::run);
+        this.lanes = new Lanes<>(source, flow, new NamedThreadFactory(name + "-worker"), scheduler, config, this::run);
         Settler settler = new Settler(counters, lanes, listener);
         FailureRouter failures = new FailureRouter(config, failurePolicy, clock, lanes, settler, counters, listener);
         this.processor = new MessageProcessor<>(b.contract, handler, List.copyOf(b.validators), beanValidator,
@@ -201,20 +196,20 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
      * which returns every unsettled message to the broker. Idempotent.
      */
     public void close(Duration timeout) {
-        if (!lanes.close()) {
+        List<Thread> workers = lanes.close();
+        if (workers == null) {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         scheduler.close();
-        workers.shutdown();
         try {
-            if (!workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!Lanes.awaitWorkers(workers, timeout)) {
                 LOG.warn("Handlers of source {} still running after {}; closing the source anyway", source.name(), timeout);
-                workers.shutdownNow();
+                workers.forEach(Thread::interrupt);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            workers.shutdownNow();
+            workers.forEach(Thread::interrupt);
         }
         leases.close();
         long leftNanos = Math.max(0L, deadline - System.nanoTime());
