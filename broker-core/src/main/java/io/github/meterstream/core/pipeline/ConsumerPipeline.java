@@ -81,8 +81,9 @@ import java.util.Objects;
  * <h2>Inside</h2>
  * This class only builds, starts and closes the parts, each named for what it does:
  * {@code MessageProcessor} (the path of one message), {@code Lanes} (one key at a time; the one
- * owner of the lock), {@code FlowControl} (circuit and pause reasons), {@code FailureRouter} (what a
- * failure becomes), {@code Settler} (the last step of every message) and {@code PipelineCounters}.
+ * owner of the lock), {@code Workers} (the worker threads and when one is woken), {@code
+ * FlowControl} (circuit and pause reasons), {@code FailureRouter} (what a failure becomes), {@code
+ * Settler} (the last step of every message) and {@code PipelineCounters}.
  *
  * @param <T> the decoded message type
  */
