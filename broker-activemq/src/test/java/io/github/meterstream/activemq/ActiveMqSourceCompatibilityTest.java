@@ -28,6 +28,17 @@ class ActiveMqSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
     }
 
     @Override
+    protected boolean breakDeadLetters(String destination) {
+        broker.refuse(destination + ".DLQ");
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String destination) {
+        broker.accept(destination + ".DLQ");
+    }
+
+    @Override
     protected List<TestMessage> deadLetters(String destination) throws Exception {
         return broker.browse(destination + ".DLQ").stream()
                 .map(m -> new TestMessage(m.payload, m.properties, null)).collect(Collectors.toList());

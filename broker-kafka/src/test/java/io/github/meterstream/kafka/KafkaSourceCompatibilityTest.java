@@ -38,6 +38,18 @@ class KafkaSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
         KAFKA.publish(topic, message.key(), message.payload(), message.headers());
     }
 
+    /** The dead-letter topic is made with a {@code max.message.bytes} no copy fits in: the broker refuses every copy. */
+    @Override
+    protected boolean breakDeadLetters(String topic) throws Exception {
+        KAFKA.createTopic(topic + ".dlq", Map.of("max.message.bytes", "64"));
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String topic) throws Exception {
+        KAFKA.setTopicConfig(topic + ".dlq", "max.message.bytes", "1048588");
+    }
+
     @Override
     protected List<TestMessage> deadLetters(String topic) {
         return KAFKA.readAll(topic + ".dlq").stream().map(r -> {

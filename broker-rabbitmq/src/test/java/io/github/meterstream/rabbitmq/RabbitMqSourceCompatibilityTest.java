@@ -35,6 +35,18 @@ class RabbitMqSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
         broker.publish(destination, message.payload(), message.headers());
     }
 
+    /** With its queue gone, the dead-letter exchange routes the copy nowhere: the broker does not confirm it. */
+    @Override
+    protected boolean breakDeadLetters(String destination) throws Exception {
+        broker.deleteQueue(broker.config(destination).deadLetterQueue());
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String destination) {
+        broker.declare(broker.config(destination));
+    }
+
     @Override
     protected List<TestMessage> deadLetters(String destination) throws Exception {
         return broker.peek(broker.config(destination).deadLetterQueue()).stream()

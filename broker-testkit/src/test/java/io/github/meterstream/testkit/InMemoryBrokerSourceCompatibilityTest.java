@@ -28,6 +28,17 @@ class InMemoryBrokerSourceCompatibilityTest extends BrokerSourceCompatibilityKit
     }
 
     @Override
+    protected boolean breakDeadLetters(String destination) {
+        broker.refuse(destination + ".dlq");
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String destination) {
+        broker.accept(destination + ".dlq");
+    }
+
+    @Override
     protected List<TestMessage> deadLetters(String destination) {
         return broker.peek(destination + ".dlq").stream()
                 .map(m -> new TestMessage(m.payload(), m.headers(), null))

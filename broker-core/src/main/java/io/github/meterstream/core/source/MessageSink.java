@@ -5,8 +5,8 @@ package io.github.meterstream.core.source;
  *
  * <p>{@link #accept(InboundMessage)} returns quickly: it decodes the message and enqueues it. It
  * never throws for a bad message (bad messages are settled, usually dead-lettered); an exception
- * from it means a bug, and the source then leaves the message unsettled so that it is delivered
- * again.
+ * from it means a bug: the source keeps the message and hands it over again after a delay (see
+ * "When the sink throws" in the package specification, {@link io.github.meterstream.core.source}).
  */
 @FunctionalInterface
 public interface MessageSink {

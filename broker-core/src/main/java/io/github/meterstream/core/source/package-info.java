@@ -6,8 +6,8 @@
  * each raw {@link io.github.meterstream.core.source.InboundMessage} to a
  * {@link io.github.meterstream.core.source.MessageSink} (the pipeline, {@code core.pipeline}) and takes
  * back exactly one {@link io.github.meterstream.core.source.Settlement}. Adapters extend
- * {@code AbstractBrokerSource}, which owns the life cycle, so that
- * they implement only the broker calls. {@code BrokerSourceCompatibilityKit} (module
+ * {@link io.github.meterstream.core.source.AbstractBrokerSource}, which owns the life cycle, the
+ * messages in flight, health and the settle dispatch, so that they implement only the broker calls. {@code BrokerSourceCompatibilityKit} (module
  * {@code broker-testkit}) proves an adapter keeps every promise below.
  *
  * <h2>Life cycle</h2>
@@ -15,13 +15,17 @@
  *   <li>The factory validates configuration and constructs the source. Construction never connects
  *       to the broker; a bad configuration fails here with a {@link
  *       io.github.meterstream.core.config.ConfigException} naming the key and the rule.</li>
- *   <li>{@link io.github.meterstream.core.source.BrokerSource#start(MessageSink)} connects and begins delivery. It is called at most once. It may
+ *   <li>{@link io.github.meterstream.core.source.BrokerSource#start(MessageSink)} connects and begins delivery. It is called at most once:
+ *       a second call throws {@link IllegalStateException} and subscribes nothing. It may
  *       return before the first message arrives. A connection failure at start is reported through
  *       {@link io.github.meterstream.core.source.BrokerSource#health()} and retried by the source; only an error that retrying cannot fix (bad
  *       credentials, a missing destination it was told not to create) is thrown, as an
  *       {@link IllegalStateException} whose message says what to fix.</li>
  *   <li>{@link io.github.meterstream.core.source.BrokerSource#pause()} and {@link io.github.meterstream.core.source.BrokerSource#resume()} may be called any number of times from any thread.</li>
- *   <li>{@link io.github.meterstream.core.source.BrokerSource#close(java.time.Duration)} stops delivery and releases every thread and connection.</li>
+ *   <li>{@link io.github.meterstream.core.source.BrokerSource#close(java.time.Duration)} stops delivery, waits up to its timeout for
+ *       the settlements of messages in flight (they keep working meanwhile), then returns every
+ *       unsettled message to the broker (it is delivered again, to another source if this one is
+ *       gone) and releases every thread and connection. A settlement after that fails.</li>
  * </ol>
  *
  * <h2>Threading</h2>
@@ -29,6 +33,16 @@
  * concurrent when the source has several consumer threads. The sink never blocks for long: it
  * decodes and enqueues. Settlement methods on {@link io.github.meterstream.core.source.InboundMessage} may be called from any thread,
  * in any order across messages; the source moves the work to whatever thread its client requires.
+ *
+ * <h2>When the sink throws</h2>
+ * {@link io.github.meterstream.core.source.MessageSink#accept(InboundMessage)} does not throw for a
+ * bad message; an exception from it is a bug. The source then logs it with the message's
+ * coordinates and keeps the message, unsettled: it is not in flight (a close does not wait for it),
+ * and it is handed to the sink again after a delay the source chooses (about a second, never in a
+ * tight loop), with {@link io.github.meterstream.core.source.InboundMessage#deliveryAttempt()} one
+ * higher, once the source is not paused. A source that closes first returns it to the broker with
+ * the other unsettled messages. {@link io.github.meterstream.core.source.AbstractBrokerSource} does
+ * exactly this.
  *
  * <h2>Ordering</h2>
  * A source delivers the messages of one ordered unit of the broker (a Kafka partition, a queue with

@@ -1,5 +1,7 @@
 package io.github.meterstream.rabbitmq.internal;
 
+import io.github.meterstream.core.source.DeliveryGate;
+
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
@@ -32,7 +34,7 @@ class ConsumerChannelTest {
 
     private final RabbitMqTestBroker broker = new RabbitMqTestBroker("/");
     private Connection connection;
-    private final FlowGate gate = new FlowGate();
+    private final DeliveryGate gate = new DeliveryGate();
 
     @AfterEach
     void tearDown() throws Exception {

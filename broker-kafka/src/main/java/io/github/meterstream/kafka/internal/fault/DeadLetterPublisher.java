@@ -1,4 +1,4 @@
-package io.github.meterstream.kafka.internal;
+package io.github.meterstream.kafka.internal.fault;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
