@@ -7,7 +7,7 @@ import collections, glob, os, re, statistics, sys
 
 rows = collections.defaultdict(list)  # (broker, side) -> [(run, round, rate_ratio, cpu_ratio, load)]
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "*-*-[0-9]*.txt"))):
-    broker, side, run = re.match(r"(\w+)-(\w+)-(\d+)\.txt", os.path.basename(path)).groups()
+    broker, side, run = re.match(r"([a-z]+)-(.+)-(\d+)\.txt$", os.path.basename(path)).groups()
     rates, cpus, loads, rnd = collections.defaultdict(dict), collections.defaultdict(dict), {}, 1
     for line in open(path):
         m = re.match(r"\s+(\S+)\s+([\d,.]+) (msg/s|CPU us/msg)\s+\(load ([\d.]+)", line)

@@ -156,6 +156,7 @@ final class Lanes<T> {
         Step step = null;
         int turn = 0;
         boolean lingered = false;
+        int runsSinceWake = 0;
         while (true) {
             long parkNanos;
             synchronized (lock) {
@@ -192,15 +193,17 @@ final class Lanes<T> {
                     job = lane.jobs.peek();
                     break;
                 }
-                parkNanos = job == null ? workers.nothingReadyLocked(me, lingered) : -1L;
+                parkNanos = job == null ? workers.nothingReadyLocked(me, lingered, runsSinceWake) : -1L;
             }
             if (job != null) {
                 lingered = false;
+                runsSinceWake++;
                 step = runner.apply(job);
                 // a handler's interrupt is not for the next message (closing is told by the closed flag)
                 Thread.interrupted();
             } else {
                 lingered = parkNanos > 0;
+                runsSinceWake = 0;
                 Workers.park(parkNanos);
             }
         }

@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * message whenever the workers are faster than the source (the usual case: the source thread
  * decodes and validates, the workers only claim and hand over). Each wake-up is a context switch
  * on both sides, and on a machine whose cores are busy that CPU shows one for one in the rate.
- * Here one worker at a time is <em>searching</em> (awake and about to look at the ready lanes, or
- * lingering briefly for more): while one is, nobody is woken, and the searcher takes all the lanes
- * that became ready meanwhile in one wake-up. A worker that takes a lane and leaves others ready
+ * Here one worker at a time is <em>searching</em> (awake and about to look at the ready lanes, or,
+ * when messages come faster than wake-ups, lingering briefly for more): while one is, nobody is
+ * woken, and the searcher takes all the lanes that became ready meanwhile in one wake-up. A worker that takes a lane and leaves others ready
  * wakes another searcher, so lanes still run in parallel up to {@code concurrency} when handlers
  * take long (or wait for each other): a ready lane is never left without a worker on its way.
  */
@@ -90,18 +90,21 @@ final class Workers {
 
     /**
      * {@code w} found no ready lane. Returns how long it may park: {@link #LINGER_NANOS} when it
-     * is now the one searcher, 0 to sleep until woken.
+     * is now the one searcher and lingering pays, 0 to sleep until woken.
+     *
+     * @param runsSinceWake messages {@code w} ran since it last parked. Lingering pays only when
+     *        messages come faster than a wake-up (this one found more than one): when they come one
+     *        at a time, a linger that ends empty costs a second wake-up per message instead of
+     *        saving one.
      */
-    long nothingReadyLocked(Worker w, boolean lingeredAlready) {
-        if (w.state == State.RUNNING && searching == 0 && !lingeredAlready) {
+    long nothingReadyLocked(Worker w, boolean lingeredAlready, int runsSinceWake) {
+        boolean lingerPays = !lingeredAlready && runsSinceWake > 1;
+        if (w.state == State.RUNNING && searching == 0 && lingerPays) {
             w.state = State.SEARCHING;
             searching++;
             return LINGER_NANOS;
         }
         if (w.state == State.SEARCHING) {
-            if (!lingeredAlready && searching == 1) {
-                return LINGER_NANOS; // woken, but another worker took the lanes first: stay a moment
-            }
             searching--;
         }
         if (w.state != State.IDLE) {
