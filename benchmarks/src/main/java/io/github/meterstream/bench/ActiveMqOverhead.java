@@ -2,7 +2,7 @@ package io.github.meterstream.bench;
 
 import io.github.meterstream.activemq.ActiveMqSource;
 import io.github.meterstream.activemq.ActiveMqSourceConfig;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.config.ConfigValues;
 import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.ActiveMQSession;

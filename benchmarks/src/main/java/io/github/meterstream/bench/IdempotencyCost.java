@@ -1,6 +1,6 @@
 package io.github.meterstream.bench;
 
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.ClaimResult;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import io.github.meterstream.core.idempotency.IdempotencyStore;

@@ -1,7 +1,7 @@
 package io.github.meterstream.bench;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.ClaimResult;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;

@@ -1,6 +1,6 @@
 package io.github.meterstream.bench;
 
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.kafka.KafkaSource;
 import io.github.meterstream.kafka.KafkaSourceConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -1,12 +1,12 @@
 package io.github.meterstream.bench;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.PipelineListener;
-import io.github.meterstream.core.PipelineStats;
-import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.event.PipelineListener;
+import io.github.meterstream.core.pipeline.PipelineStats;
+import io.github.meterstream.core.source.SourceCoordinates;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;

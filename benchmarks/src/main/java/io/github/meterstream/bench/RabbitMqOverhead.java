@@ -5,7 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.rabbitmq.RabbitMqSource;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
 

@@ -1,6 +1,6 @@
 package io.github.meterstream.bench;
 
-import io.github.meterstream.core.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.core.usage.UsageMessageContract;
 import jakarta.validation.ConstraintViolation;

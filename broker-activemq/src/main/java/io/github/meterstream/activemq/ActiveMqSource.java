@@ -2,10 +2,12 @@ package io.github.meterstream.activemq;
 
 import io.github.meterstream.activemq.internal.ConnectionSupervisor;
 import io.github.meterstream.activemq.internal.ConsumerWorker;
-import io.github.meterstream.activemq.internal.InFlightMessages;
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.activemq.internal.Delivery;
+import io.github.meterstream.activemq.internal.DeliveryOwner;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.AbstractBrokerSource;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +15,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadFactory;
 
 /**
- * A {@link BrokerSource} consuming one ActiveMQ Classic queue over OpenWire (client 5.19, {@code
+ * A {@link io.github.meterstream.core.source.BrokerSource} on {@link AbstractBrokerSource} consuming one ActiveMQ Classic queue over OpenWire (client 5.19, {@code
  * javax.jms}): a plain queue, or the consumer queue {@code Consumer.<name>.VirtualTopic.<topic>} of
  * a virtual topic. Several sources on one queue, in one process or on several Kill Bill nodes,
  * compete for its messages.
@@ -25,7 +29,7 @@ import java.util.Objects;
  * consumer and its own thread. A JMS session may be used by one thread only; settlements arrive
  * from pipeline worker threads, so they are handed to the thread of the session that received the
  * message, which runs them between two receives (at most 10 ms apart). {@link #pause()} and
- * {@link #resume()} only set a flag those threads read: a paused consumer stops calling {@code
+ * {@link #resume()} only set the gate those threads read: a paused consumer stops calling {@code
  * receive} but keeps its session, its connection and its settlements going, so a long pause never
  * drops the connection. Messages the broker already prefetched to a paused consumer wait in the
  * client (up to {@code prefetch} per consumer).
@@ -51,7 +55,8 @@ import java.util.Objects;
  *       {@code processNonPersistent} is set).</li>
  * </ul>
  * If a settlement fails while the session lives, the message is handed to the sink again after
- * {@code reconnect-delay}; if the session is gone, the broker delivers it again.
+ * {@code reconnect-delay} (the same for a message the sink refused); if the session is gone, the
+ * broker delivers it again.
  *
  * <h2>Delivery guarantee: at least once</h2>
  * A message leaves the queue only when it is acknowledged; a retry or dead-letter copy is stored
@@ -68,33 +73,32 @@ import java.util.Objects;
  *       to the queue.</li>
  * </ul>
  * The pipeline's {@link io.github.meterstream.core.idempotency.IdempotencyStore} removes those
- * duplicates before the handler sees them. {@link io.github.meterstream.core.InboundMessage#deliveryAttempt()}
+ * duplicates before the handler sees them. {@link io.github.meterstream.core.source.InboundMessage#deliveryAttempt()}
  * is the attempt carried by a retry copy plus the broker's redeliveries ({@code JMSXDeliveryCount - 1}).
  */
-public final class ActiveMqSource implements BrokerSource {
+public final class ActiveMqSource extends AbstractBrokerSource<Delivery> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ActiveMqSource.class);
 
-    private final String name;
     private final ActiveMqSourceConfig config;
     private final ConnectionSupervisor connections;
-    private final InFlightMessages inFlight = new InFlightMessages();
     private final List<ConsumerWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean paused;
-    private volatile boolean closing;
-    private boolean started; // guarded by this
-    private boolean closed; // guarded by this
 
     public ActiveMqSource(String name, ActiveMqSourceConfig config) {
-        this.name = Objects.requireNonNull(name, "name");
+        super(name);
         this.config = Objects.requireNonNull(config, "config");
-        this.connections = new ConnectionSupervisor(name, config);
-    }
+        this.connections = new ConnectionSupervisor(name, config, new ConnectionSupervisor.HealthReport() {
+            @Override
+            public void report(SourceHealth.State state, String detail) {
+                reportHealth(state, detail);
+            }
 
-    @Override
-    public String name() {
-        return name;
+            @Override
+            public SourceHealth.State current() {
+                return health().state();
+            }
+        });
     }
 
     /** The configuration this source was built with. */
@@ -108,69 +112,71 @@ public final class ActiveMqSource implements BrokerSource {
      * {@code reconnect-delay}, rejected credentials included (reported as such in the health detail).
      */
     @Override
-    public synchronized void start(MessageSink sink) {
-        Objects.requireNonNull(sink, "sink");
-        if (started) {
-            throw new IllegalStateException("source " + name + " was already started");
-        }
-        if (closed) {
-            throw new IllegalStateException("source " + name + " is closed");
-        }
-        started = true;
-        connections.connecting();
-        LOG.info("source {}: starting {}", name, config);
+    protected void startConsuming() {
+        reportHealth(SourceHealth.State.CONNECTING, "connecting to " + config.redactedUrl());
+        LOG.info("source {}: starting {}", name(), config);
+        DeliveryOwner owner = new DeliveryOwner() {
+            @Override
+            public void handOver(Delivery delivery, InboundMessage.Builder message) {
+                ActiveMqSource.this.handOver(delivery, message);
+            }
+
+            @Override
+            public void returnedToBroker(Delivery delivery) {
+                ActiveMqSource.this.returnedToBroker(delivery);
+            }
+
+            @Override
+            public void redeliverLater(Delivery delivery, InboundMessage message) {
+                ActiveMqSource.this.redeliverLater(delivery, message);
+            }
+
+            @Override
+            public boolean mayDeliver() {
+                return gate().isOpen();
+            }
+        };
+        ThreadFactory threadFactory = threadFactory("activemq-consumer");
         for (int i = 0; i < config.consumers(); i++) {
-            ConsumerWorker w = new ConsumerWorker(i, name, config, connections, inFlight, sink,
-                    () -> paused, () -> closing);
-            Thread t = new Thread(w, "meterstream-activemq-" + name + "-consumer-" + i);
-            t.setDaemon(true);
+            ConsumerWorker w = new ConsumerWorker(i, name(), config, connections, owner);
             workers.add(w);
-            threads.add(t);
+            threads.add(threadFactory.newThread(w));
         }
         threads.forEach(Thread::start);
     }
 
     @Override
-    public void pause() {
-        paused = true;
+    protected CompletionStage<Void> ack(Delivery d, InboundMessage message) {
+        return d.worker().ack(d, message);
     }
 
     @Override
-    public void resume() {
-        paused = false;
+    protected CompletionStage<Void> retry(Delivery d, InboundMessage message, Duration delay) {
+        return d.worker().retry(d, message, delay);
     }
 
     @Override
-    public SourceHealth health() {
-        return connections.health();
+    protected CompletionStage<Void> deadLetter(Delivery d, InboundMessage message, DeadLetterEnvelope envelope) {
+        return d.worker().deadLetter(d, message, envelope);
+    }
+
+    /** A message whose settlement failed while its session lives comes back after {@code reconnect-delay}. */
+    @Override
+    protected Duration redeliveryDelay() {
+        return config.reconnectDelay();
     }
 
     /**
-     * Stops receiving, waits up to {@code timeout} for delivered messages to be settled (settlements
-     * keep working meanwhile), then closes the sessions and the connection: the broker returns every
-     * message not acknowledged to the queue. Later settlements fail.
+     * Closes the sessions and the connection: the broker returns every message not acknowledged to
+     * the queue.
      */
     @Override
-    public void close(Duration timeout) {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        closing = true;
-        boolean settled = inFlight.awaitEmpty(timeout);
-        int left = inFlight.size();
+    protected void release(List<Delivery> unsettled) {
         connections.markClosed();
         workers.forEach(ConsumerWorker::stop);
         joinWorkers(Duration.ofSeconds(2));
         connections.closeConnection();
         joinWorkers(Duration.ofSeconds(2));
-        if (settled) {
-            LOG.info("source {}: closed; every delivered message was settled", name);
-        } else {
-            LOG.info("source {}: closed after {}; {} unsettled message(s) returned to queue {}", name, timeout, left, config.queue());
-        }
     }
 
     private void joinWorkers(Duration max) {
@@ -190,6 +196,6 @@ public final class ActiveMqSource implements BrokerSource {
 
     @Override
     public String toString() {
-        return "ActiveMqSource{" + name + ", queue " + config.queue() + '}';
+        return "ActiveMqSource{" + name() + ", queue " + config.queue() + '}';
     }
 }

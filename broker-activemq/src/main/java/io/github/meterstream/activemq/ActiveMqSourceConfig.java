@@ -1,9 +1,9 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.core.source.SourceKeys;
 
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 import static io.github.meterstream.core.config.ConfigKey.atLeast;
-import static io.github.meterstream.core.config.ConfigKey.positive;
 
 /**
  * How an {@link ActiveMqSource} connects and what it consumes. Immutable; every key is declared
@@ -26,7 +25,7 @@ public final class ActiveMqSourceConfig {
     public static final int DEFAULT_CONSUMERS = 1;
     public static final int DEFAULT_PREFETCH = 100;
     public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
-    public static final String DEFAULT_STORE_TYPE = "PKCS12";
+    public static final String DEFAULT_STORE_TYPE = SourceKeys.DEFAULT_STORE_TYPE;
     /** Suffix of the default dead-letter queue: {@code <queue>.DLQ}. */
     public static final String DEAD_LETTER_SUFFIX = ".DLQ";
 
@@ -53,41 +52,36 @@ public final class ActiveMqSourceConfig {
             "Name of this application's consumer queue of the virtual topic; every node of one application uses "
                     + "the same name. Required with virtual-topic.")
             .rule(n -> n.matches("[A-Za-z0-9_\\-]+"), "must contain only letters, digits, '_' and '-'");
-    public static final ConfigKey<String> DEAD_LETTER_QUEUE = ConfigKey.string("dead-letter-queue", null,
-            "Queue that receives dead-lettered messages with the envelope as properties; default <queue>" + DEAD_LETTER_SUFFIX + ".");
+    public static final ConfigKey<String> DEAD_LETTER_QUEUE = SourceKeys.DEAD_LETTER_QUEUE.withDescription(
+            SourceKeys.DEAD_LETTER_QUEUE.description() + " The envelope travels as message properties. Default <queue>"
+                    + DEAD_LETTER_SUFFIX + ".");
     public static final ConfigKey<Integer> CONSUMERS = ConfigKey.integer("consumers", DEFAULT_CONSUMERS,
             "Consumers of this source, each with its own JMS session and thread.").rule(atLeast(1), "must be at least 1");
     public static final ConfigKey<Integer> PREFETCH = ConfigKey.integer("prefetch", DEFAULT_PREFETCH,
             "Messages the broker pushes ahead to each consumer; they wait in the client and go back to the queue "
                     + "when the source closes.").rule(atLeast(1), "must be at least 1");
-    public static final ConfigKey<Duration> RECONNECT_DELAY = ConfigKey.duration("reconnect-delay", DEFAULT_RECONNECT_DELAY,
-            "Wait before reconnecting after a connection failure (URLs without failover:), and before a message "
-                    + "whose settlement failed is delivered again.").rule(positive(), "must be longer than zero");
-    public static final ConfigKey<Integer> DEAD_LETTER_MAX_HEADER_BYTES = ConfigKey.integer("dead-letter.max-header-bytes",
-            DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope property value, in UTF-8 bytes.")
-            .rule(atLeast(64), "must be at least 64");
-    public static final ConfigKey<String> SSL_KEYSTORE = ConfigKey.string("ssl.keystore", null,
-            "Key store (file path or URL) holding this client's certificate, for brokers that require client certificates.")
+    public static final ConfigKey<Duration> RECONNECT_DELAY = SourceKeys.RECONNECT_DELAY.withDefault(DEFAULT_RECONNECT_DELAY)
+            .withDescription(SourceKeys.RECONNECT_DELAY.description() + " Used with URLs without failover: (which "
+                    + "reconnect by themselves); also the wait before a message whose settlement failed is delivered again.");
+    public static final ConfigKey<Integer> DEAD_LETTER_MAX_HEADER_BYTES = SourceKeys.DEAD_LETTER_MAX_HEADER_BYTES;
+    public static final ConfigKey<String> TLS_KEYSTORE_PATH = SourceKeys.TLS_KEYSTORE_PATH
+            .withDescription(SourceKeys.TLS_KEYSTORE_PATH.description() + " A file path or a URL; needs an ssl:// broker-url.")
             .rule(ActiveMqSourceConfig::isReadableStore, "must be a readable file or a URL");
-    public static final ConfigKey<String> SSL_KEYSTORE_PASSWORD = ConfigKey.string("ssl.keystore-password", null,
-            "Password of ssl.keystore.").secret();
-    public static final ConfigKey<String> SSL_KEY_PASSWORD = ConfigKey.string("ssl.key-password", null,
-            "Password of the private key in ssl.keystore; default ssl.keystore-password.").secret();
-    public static final ConfigKey<String> SSL_KEYSTORE_TYPE = ConfigKey.string("ssl.keystore-type", DEFAULT_STORE_TYPE,
-            "Type of ssl.keystore: PKCS12 or JKS.");
-    public static final ConfigKey<String> SSL_TRUSTSTORE = ConfigKey.string("ssl.truststore", null,
-            "Trust store (file path or URL) with the broker's certificate or its CA; default the JVM's trust store.")
+    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = SourceKeys.TLS_KEYSTORE_PASSWORD;
+    public static final ConfigKey<String> TLS_KEY_PASSWORD = ConfigKey.string("tls.keystore.key-password", null,
+            "Password of the private key in tls.keystore.path; default tls.keystore.password.").secret();
+    public static final ConfigKey<String> TLS_KEYSTORE_TYPE = SourceKeys.TLS_KEYSTORE_TYPE;
+    public static final ConfigKey<String> TLS_TRUSTSTORE_PATH = SourceKeys.TLS_TRUSTSTORE_PATH
+            .withDescription(SourceKeys.TLS_TRUSTSTORE_PATH.description() + " A file path or a URL; needs an ssl:// broker-url.")
             .rule(ActiveMqSourceConfig::isReadableStore, "must be a readable file or a URL");
-    public static final ConfigKey<String> SSL_TRUSTSTORE_PASSWORD = ConfigKey.string("ssl.truststore-password", null,
-            "Password of ssl.truststore.").secret();
-    public static final ConfigKey<String> SSL_TRUSTSTORE_TYPE = ConfigKey.string("ssl.truststore-type", DEFAULT_STORE_TYPE,
-            "Type of ssl.truststore: PKCS12 or JKS.");
+    public static final ConfigKey<String> TLS_TRUSTSTORE_PASSWORD = SourceKeys.TLS_TRUSTSTORE_PASSWORD;
+    public static final ConfigKey<String> TLS_TRUSTSTORE_TYPE = SourceKeys.TLS_TRUSTSTORE_TYPE;
 
     /** Every key of this config, in documentation order. */
     public static final List<ConfigKey<?>> KEYS = List.of(BROKER_URL, USERNAME, PASSWORD, QUEUE, VIRTUAL_TOPIC,
             CONSUMER_NAME, DEAD_LETTER_QUEUE, CONSUMERS, PREFETCH, RECONNECT_DELAY, DEAD_LETTER_MAX_HEADER_BYTES,
-            SSL_KEYSTORE, SSL_KEYSTORE_PASSWORD, SSL_KEY_PASSWORD, SSL_KEYSTORE_TYPE, SSL_TRUSTSTORE,
-            SSL_TRUSTSTORE_PASSWORD, SSL_TRUSTSTORE_TYPE);
+            TLS_TRUSTSTORE_PATH, TLS_TRUSTSTORE_PASSWORD, TLS_TRUSTSTORE_TYPE, TLS_KEYSTORE_PATH,
+            TLS_KEYSTORE_PASSWORD, TLS_KEY_PASSWORD, TLS_KEYSTORE_TYPE);
 
     private final String brokerUrl;
     private final String username;
@@ -139,15 +133,15 @@ public final class ActiveMqSourceConfig {
         this.prefetch = v.get(PREFETCH);
         this.reconnectDelay = v.get(RECONNECT_DELAY);
         this.deadLetterMaxHeaderBytes = v.get(DEAD_LETTER_MAX_HEADER_BYTES);
-        this.sslKeystore = v.get(SSL_KEYSTORE);
-        this.sslKeystorePassword = v.get(SSL_KEYSTORE_PASSWORD);
-        this.sslKeyPassword = v.get(SSL_KEY_PASSWORD);
-        this.sslKeystoreType = v.get(SSL_KEYSTORE_TYPE);
-        this.sslTruststore = v.get(SSL_TRUSTSTORE);
-        this.sslTruststorePassword = v.get(SSL_TRUSTSTORE_PASSWORD);
-        this.sslTruststoreType = v.get(SSL_TRUSTSTORE_TYPE);
+        this.sslKeystore = v.get(TLS_KEYSTORE_PATH);
+        this.sslKeystorePassword = v.get(TLS_KEYSTORE_PASSWORD);
+        this.sslKeyPassword = v.get(TLS_KEY_PASSWORD);
+        this.sslKeystoreType = v.get(TLS_KEYSTORE_TYPE);
+        this.sslTruststore = v.get(TLS_TRUSTSTORE_PATH);
+        this.sslTruststorePassword = v.get(TLS_TRUSTSTORE_PASSWORD);
+        this.sslTruststoreType = v.get(TLS_TRUSTSTORE_TYPE);
         if (usesSslStores() && !brokerUrl.toLowerCase(Locale.ROOT).contains("ssl://")) {
-            throw new ConfigException(prefix + (sslKeystore != null ? SSL_KEYSTORE.name() : SSL_TRUSTSTORE.name()),
+            throw new ConfigException(prefix + (sslKeystore != null ? TLS_KEYSTORE_PATH.name() : TLS_TRUSTSTORE_PATH.name()),
                     "is only used with an ssl:// broker URL, but " + prefix + BROKER_URL.name() + " is '" + redactedUrl() + "'");
         }
         if (password != null && username == null) {
@@ -262,10 +256,10 @@ public final class ActiveMqSourceConfig {
                 + (virtualTopic == null ? "" : ", virtualTopic=" + virtualTopic + ", consumerName=" + consumerName)
                 + ", deadLetterQueue=" + deadLetterQueue + ", consumers=" + consumers + ", prefetch=" + prefetch
                 + ", reconnectDelay=" + reconnectDelay + ", deadLetterMaxHeaderBytes=" + deadLetterMaxHeaderBytes
-                + ", sslKeystore=" + sslKeystore + ", sslKeystorePassword=" + SSL_KEYSTORE_PASSWORD.printable(sslKeystorePassword)
-                + ", sslKeyPassword=" + SSL_KEY_PASSWORD.printable(sslKeyPassword) + ", sslKeystoreType=" + sslKeystoreType
+                + ", sslKeystore=" + sslKeystore + ", sslKeystorePassword=" + TLS_KEYSTORE_PASSWORD.printable(sslKeystorePassword)
+                + ", sslKeyPassword=" + TLS_KEY_PASSWORD.printable(sslKeyPassword) + ", sslKeystoreType=" + sslKeystoreType
                 + ", sslTruststore=" + sslTruststore
-                + ", sslTruststorePassword=" + SSL_TRUSTSTORE_PASSWORD.printable(sslTruststorePassword)
+                + ", sslTruststorePassword=" + TLS_TRUSTSTORE_PASSWORD.printable(sslTruststorePassword)
                 + ", sslTruststoreType=" + sslTruststoreType + '}';
     }
 }

@@ -1,9 +1,9 @@
 package io.github.meterstream.activemq;
 
 import io.github.meterstream.testkit.IdPayloadContract;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.AfterEach;

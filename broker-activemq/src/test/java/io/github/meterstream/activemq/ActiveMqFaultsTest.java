@@ -1,8 +1,8 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.testkit.FaultSoak;

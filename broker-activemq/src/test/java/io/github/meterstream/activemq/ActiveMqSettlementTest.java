@@ -1,13 +1,13 @@
 package io.github.meterstream.activemq;
 
 import io.github.meterstream.testkit.IdPayloadContract;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.ReasonCodes;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.failure.ReasonCodes;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.config.ConfigValues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -172,7 +172,7 @@ class ActiveMqSettlementTest {
     void nonPersistentIsDeadLettered() throws Exception {
         String queue = "usage-non-persistent";
         broker.send(queue, false, DeliveryMode.NON_PERSISTENT, s -> s.createTextMessage("poison-np"));
-        pipeline(source("non-persistent", Map.of("queue", queue, "dead-letter-queue", "usage.failed")),
+        pipeline(source("non-persistent", Map.of("queue", queue, "dead-letter.queue", "usage.failed")),
                 (id, ctx) -> MessageHandler.Outcome.PROCESSED).start();
         await().atMost(Duration.ofSeconds(30)).until(() -> broker.browse("usage.failed").size() == 1);
         assertThat(broker.browse("usage.failed").get(0).payloadAsString()).isEqualTo("poison-np");

@@ -1,6 +1,6 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.testkit.BrokerSourceCompatibilityKit;
 import org.junit.jupiter.api.DisplayName;
@@ -25,6 +25,17 @@ class ActiveMqSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
     @Override
     protected void publish(String destination, TestMessage message) throws Exception {
         broker.publish(destination, message.payload(), message.headers());
+    }
+
+    @Override
+    protected boolean breakDeadLetters(String destination) {
+        broker.refuse(destination + ".DLQ");
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String destination) {
+        broker.accept(destination + ".DLQ");
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigValues;
 import org.junit.jupiter.api.DisplayName;
@@ -60,18 +60,18 @@ class ActiveMqSourceConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "consumer-name: is required");
         assertThatThrownBy(() -> config("broker-url", "tcp://mq:61616", "queue", "usage", "consumers", "0"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "consumers: must be at least 1");
-        assertThatThrownBy(() -> config("broker-url", "tcp://mq:61616", "queue", "usage", "ssl.truststore", "file:///t.p12"))
-                .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "ssl.truststore: is only used with an ssl://");
-        assertThatThrownBy(() -> config("broker-url", "ssl://mq:61617", "queue", "usage", "ssl.truststore", "/no/such/trust.p12"))
-                .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "ssl.truststore: must be a readable file or a URL");
+        assertThatThrownBy(() -> config("broker-url", "tcp://mq:61616", "queue", "usage", "tls.truststore.path", "file:///t.p12"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "tls.truststore.path: is only used with an ssl://");
+        assertThatThrownBy(() -> config("broker-url", "ssl://mq:61617", "queue", "usage", "tls.truststore.path", "/no/such/trust.p12"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(PREFIX + "tls.truststore.path: must be a readable file or a URL");
     }
 
     @Test
     @DisplayName("toString prints every value but never a password")
     void secretsAreMasked() {
         ActiveMqSourceConfig c = config("broker-url", "failover:(ssl://a:61617,ssl://b:61617)?jms.password=leak1",
-                "queue", "usage", "username", "meter", "password", "s3cret", "ssl.truststore", "file:///t.p12",
-                "ssl.truststore-password", "trustpw", "ssl.keystore", "file:///k.p12", "ssl.keystore-password", "keypw");
+                "queue", "usage", "username", "meter", "password", "s3cret", "tls.truststore.path", "file:///t.p12",
+                "tls.truststore.password", "trustpw", "tls.keystore.path", "file:///k.p12", "tls.keystore.password", "keypw");
         assertThat(c.toString()).contains("meter", "usage", "file:///t.p12", "failover:(ssl://a:61617,ssl://b:61617)")
                 .doesNotContain("s3cret", "trustpw", "keypw", "leak1");
     }

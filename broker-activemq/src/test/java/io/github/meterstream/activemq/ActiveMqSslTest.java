@@ -1,7 +1,7 @@
 package io.github.meterstream.activemq;
 
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -34,11 +34,11 @@ class ActiveMqSslTest {
 
     private static ActiveMqSource source(String name, boolean withClientStores) {
         Map<String, String> values = new HashMap<>(Map.of("broker-url", broker.sslUrl(), "queue", "usage-tls",
-                "reconnect-delay", "200ms", "ssl.truststore", certs.clientTrustStore.toString(),
-                "ssl.truststore-password", TestCertificates.PASSWORD));
+                "reconnect-delay", "200ms", "tls.truststore.path", certs.clientTrustStore.toString(),
+                "tls.truststore.password", TestCertificates.PASSWORD));
         if (withClientStores) {
-            values.put("ssl.keystore", certs.clientKeyStore.toString());
-            values.put("ssl.keystore-password", TestCertificates.PASSWORD);
+            values.put("tls.keystore.path", certs.clientKeyStore.toString());
+            values.put("tls.keystore.password", TestCertificates.PASSWORD);
         }
         return new ActiveMqSource(name, ActiveMqSourceConfig.from(ConfigValues.of("sources." + name + ".", values)));
     }

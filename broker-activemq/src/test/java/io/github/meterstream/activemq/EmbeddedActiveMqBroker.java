@@ -1,7 +1,10 @@
 package io.github.meterstream.activemq;
 
 import org.apache.activemq.ActiveMQConnectionFactory;
+import org.apache.activemq.broker.BrokerFilter;
+import org.apache.activemq.broker.BrokerPlugin;
 import org.apache.activemq.broker.BrokerService;
+import org.apache.activemq.broker.ProducerBrokerExchange;
 import org.apache.activemq.broker.SslContext;
 import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -33,6 +36,8 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -63,6 +68,8 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
     }
 
     private final BrokerKeyStore sslKeyStore;
+    /** Queues whose sends the broker refuses, as a full store or a denied destination would. */
+    private final Set<String> refusing = ConcurrentHashMap.newKeySet();
     private Path dataDir;
     private int port;
     private int sslPort;
@@ -117,6 +124,15 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
         // a clean stop flushes the journal; per-send fsyncs would only slow the tests down
         kahaDb.setJournalDiskSyncStrategy("periodic");
         b.setPersistenceAdapter(kahaDb);
+        b.setPlugins(new BrokerPlugin[] {next -> new BrokerFilter(next) {
+            @Override
+            public void send(ProducerBrokerExchange producer, org.apache.activemq.command.Message message) throws Exception {
+                if (refusing.contains(message.getDestination().getPhysicalName())) {
+                    throw new javax.jms.JMSException("queue " + message.getDestination().getPhysicalName() + " refuses new messages");
+                }
+                super.send(producer, message);
+            }
+        }});
         b.addConnector("tcp://127.0.0.1:" + port);
         if (sslKeyStore != null) {
             b.setSslContext(brokerSslContext());
@@ -127,6 +143,16 @@ public final class EmbeddedActiveMqBroker implements BeforeAllCallback, AfterAll
             throw new IllegalStateException("the embedded ActiveMQ broker did not start within 30 s (data dir " + dataDir + ")");
         }
         broker = b;
+    }
+
+    /** Makes the broker refuse every send to {@code queue} until {@link #accept(String)}. */
+    public void refuse(String queue) {
+        refusing.add(queue);
+    }
+
+    /** Ends {@link #refuse(String)}. */
+    public void accept(String queue) {
+        refusing.remove(queue);
     }
 
     /** Stops the broker and waits until it has; the store stays for {@link #start()}. */

@@ -1,9 +1,9 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.core.source.SourceKeys;
 
 import java.time.Duration;
 import java.util.Collections;
@@ -50,9 +50,7 @@ public final class KafkaSourceConfig {
             "One dead-letter topic for all topics of this source; unset: <topic> + dead-letter.topic-suffix per topic.");
     public static final ConfigKey<String> DEAD_LETTER_SUFFIX = ConfigKey.string("dead-letter.topic-suffix",
             DEFAULT_DEAD_LETTER_SUFFIX, "Suffix of the per-topic dead-letter topic when dead-letter.topic is unset.");
-    public static final ConfigKey<Integer> DEAD_LETTER_MAX_HEADER_BYTES = ConfigKey.integer("dead-letter.max-header-bytes",
-            DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope header value, in UTF-8 bytes.")
-            .rule(atLeast(64), "must be at least 64");
+    public static final ConfigKey<Integer> DEAD_LETTER_MAX_HEADER_BYTES = SourceKeys.DEAD_LETTER_MAX_HEADER_BYTES;
     public static final ConfigKey<Duration> COMMIT_INTERVAL = ConfigKey.duration("commit-interval", DEFAULT_COMMIT_INTERVAL,
             "How often settled offsets are committed (also on revoke and close). A crash redelivers at most this much settled work.")
             .rule(positive(), "must be longer than zero");

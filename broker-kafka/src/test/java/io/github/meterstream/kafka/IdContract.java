@@ -1,7 +1,7 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageContract;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageContract;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 
 import java.util.Optional;

@@ -2,13 +2,13 @@ package io.github.meterstream.kafka;
 
 import io.github.meterstream.testkit.ObservedSource;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.ReasonCodes;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.failure.ReasonCodes;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;

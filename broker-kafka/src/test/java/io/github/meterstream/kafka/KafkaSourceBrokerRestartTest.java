@@ -1,9 +1,9 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;

@@ -1,6 +1,6 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.testkit.BrokerSourceCompatibilityKit;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.DisplayName;
@@ -36,6 +36,18 @@ class KafkaSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
     @Override
     protected void publish(String topic, TestMessage message) throws Exception {
         KAFKA.publish(topic, message.key(), message.payload(), message.headers());
+    }
+
+    /** The dead-letter topic is made with a {@code max.message.bytes} no copy fits in: the broker refuses every copy. */
+    @Override
+    protected boolean breakDeadLetters(String topic) throws Exception {
+        KAFKA.createTopic(topic + ".dlq", Map.of("max.message.bytes", "64"));
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String topic) throws Exception {
+        KAFKA.setTopicConfig(topic + ".dlq", "max.message.bytes", "1048588");
     }
 
     @Override

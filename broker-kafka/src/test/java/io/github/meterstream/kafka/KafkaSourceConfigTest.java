@@ -1,7 +1,7 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.kafka.internal.ClientProperties;

@@ -1,6 +1,6 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.SourceHealth;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

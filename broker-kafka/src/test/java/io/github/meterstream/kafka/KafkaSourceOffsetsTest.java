@@ -1,6 +1,6 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.InboundMessage;
+import io.github.meterstream.core.source.InboundMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

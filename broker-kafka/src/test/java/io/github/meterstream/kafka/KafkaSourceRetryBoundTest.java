@@ -2,10 +2,10 @@ package io.github.meterstream.kafka;
 
 import io.github.meterstream.testkit.ObservedSource;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.github.meterstream.kafka;
 
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceHealth;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -5,18 +5,17 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.Settlement;
-import io.github.meterstream.core.SourceCoordinates;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.AbstractBrokerSource;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.source.SourceCoordinates;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.rabbitmq.internal.ClientConnectionFactory;
 import io.github.meterstream.rabbitmq.internal.ConfirmedPublisher;
 import io.github.meterstream.rabbitmq.internal.ConsumerChannel;
 import io.github.meterstream.rabbitmq.internal.Delivery;
 import io.github.meterstream.rabbitmq.internal.DeliverySettler;
-import io.github.meterstream.rabbitmq.internal.FlowGate;
 import io.github.meterstream.rabbitmq.internal.MessageHeaders;
 import io.github.meterstream.rabbitmq.internal.Topology;
 import org.slf4j.Logger;
@@ -29,8 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -39,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A {@link BrokerSource} that consumes one RabbitMQ queue over AMQP 0-9-1 with {@code
+ * A {@link io.github.meterstream.core.source.BrokerSource} on {@link AbstractBrokerSource} that consumes one RabbitMQ queue over AMQP 0-9-1 with {@code
  * com.rabbitmq:amqp-client} 5.x. Several nodes may consume the same queue: they compete for its
  * messages.
  *
@@ -101,41 +99,26 @@ import java.util.concurrent.TimeoutException;
  * subscribes again, every {@code recovery-interval} until it succeeds. Until then {@link #health()}
  * is {@code DISCONNECTED}, naming the queue and the last reason.
  */
-public final class RabbitMqSource implements BrokerSource {
+public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqSource.class);
 
-    private final String name;
     private final RabbitMqSourceConfig config;
-    private final FlowGate gate = new FlowGate();
     private final Object lifecycle = new Object();
-    private final Object unsettledMonitor = new Object();
-    private int unsettled;
-
-    private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
-    /** The connection's own state; {@link #health} is this unless a consumer is not consuming. */
-    private SourceHealth connectionHealth = health;
+    /** The connection's own state; health is this unless a consumer is not consuming. */
+    private SourceHealth connectionHealth = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now()); // guarded by notConsuming
     /** Consumers cancelled by the broker and not subscribed again yet, with the reason. */
     private final Map<String, String> notConsuming = new ConcurrentHashMap<>();
-    private volatile boolean closed;
-    private boolean started;
-    private boolean closing;
-    private MessageSink sink;
-    private Connection connection;
-    private ConfirmedPublisher publisher;
-    private DeliverySettler settler;
-    private final List<ConsumerChannel> consumers = new ArrayList<>();
-    private ScheduledExecutorService reconnector;
+    private Connection connection; // guarded by lifecycle
+    private ConfirmedPublisher publisher; // guarded by lifecycle
+    private volatile DeliverySettler settler;
+    private final List<ConsumerChannel> consumers = new ArrayList<>(); // guarded by lifecycle
+    private ScheduledExecutorService reconnector; // guarded by lifecycle
 
     /** A source named {@code name}; it connects only in {@link #start(MessageSink)}. */
     public RabbitMqSource(String name, RabbitMqSourceConfig config) {
-        this.name = Objects.requireNonNull(name, "name");
+        super(name);
         this.config = Objects.requireNonNull(config, "config");
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     /** The configuration this source was created with. */
@@ -144,28 +127,14 @@ public final class RabbitMqSource implements BrokerSource {
     }
 
     @Override
-    public void start(MessageSink sink) {
-        Objects.requireNonNull(sink, "sink");
-        synchronized (lifecycle) {
-            if (started) {
-                throw new IllegalStateException("source " + name + " was already started");
-            }
-            if (closing) {
-                throw new IllegalStateException("source " + name + " is closed");
-            }
-            started = true;
-            this.sink = sink;
-        }
+    protected void startConsuming() {
         setHealth(SourceHealth.State.CONNECTING, config.address());
-        ConnectionFactory factory = ClientConnectionFactory.create(config, name);
+        ConnectionFactory factory = ClientConnectionFactory.create(config, name());
         try {
             connect(factory);
-        } catch (RuntimeException e) {
-            setHealth(SourceHealth.State.DISCONNECTED, e.getMessage());
-            throw e;
         } catch (IOException | TimeoutException e) {
             setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e);
-            LOG.warn("Source {} cannot reach RabbitMQ at {} ({}); retrying every {}", name, config.address(), e.toString(),
+            LOG.warn("Source {} cannot reach RabbitMQ at {} ({}); retrying every {}", name(), config.address(), e.toString(),
                     config.recoveryInterval());
             scheduleReconnect(factory);
         }
@@ -173,22 +142,18 @@ public final class RabbitMqSource implements BrokerSource {
 
     private void scheduleReconnect(ConnectionFactory factory) {
         synchronized (lifecycle) {
-            if (closing) {
+            if (isClosing()) {
                 return;
             }
             if (reconnector == null) {
-                reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "meterstream-" + name + "-connect");
-                    t.setDaemon(true);
-                    return t;
-                });
+                reconnector = Executors.newSingleThreadScheduledExecutor(threadFactory("connect"));
             }
             reconnector.schedule(() -> {
                 try {
                     connect(factory);
                 } catch (IOException | TimeoutException | RuntimeException e) {
                     setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e.getMessage());
-                    LOG.warn("Source {} still cannot connect to {}: {}", name, config.address(), e.toString());
+                    LOG.warn("Source {} still cannot connect to {}: {}", name(), config.address(), e.toString());
                     scheduleReconnect(factory);
                 }
             }, config.recoveryInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -198,7 +163,7 @@ public final class RabbitMqSource implements BrokerSource {
     private void connect(ConnectionFactory factory) throws IOException, TimeoutException {
         Connection c;
         try {
-            c = factory.newConnection("meterstream-" + name);
+            c = factory.newConnection("meterstream-" + name());
         } catch (AuthenticationFailureException e) {
             throw new IllegalStateException("RabbitMQ at " + config.address() + " refused the credentials of user '"
                     + factory.getUsername() + "': check " + config.fullKey(RabbitMqSourceConfig.USERNAME) + " and "
@@ -211,9 +176,9 @@ public final class RabbitMqSource implements BrokerSource {
                 Topology.check(c, config);
             }
             c.addShutdownListener(sig -> {
-                if (!sig.isInitiatedByApplication() && !closed) {
+                if (!sig.isInitiatedByApplication() && !isClosed()) {
                     setHealth(SourceHealth.State.DISCONNECTED, "connection lost: " + sig.getMessage());
-                    LOG.warn("Source {} lost its connection to {} ({}); recovering every {}", name, config.address(),
+                    LOG.warn("Source {} lost its connection to {} ({}); recovering every {}", name(), config.address(),
                             sig.getMessage(), config.recoveryInterval());
                 }
             });
@@ -228,9 +193,9 @@ public final class RabbitMqSource implements BrokerSource {
                     for (ConsumerChannel ch : chans) {
                         ch.afterConnectionRecovery();
                     }
-                    if (!closed) {
+                    if (!isClosed()) {
                         setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue() + " (recovered)");
-                        LOG.info("Source {} recovered its connection to {}; consuming queue '{}' again", name,
+                        LOG.info("Source {} recovered its connection to {}; consuming queue '{}' again", name(),
                                 config.address(), config.queue());
                     }
                 }
@@ -240,7 +205,7 @@ public final class RabbitMqSource implements BrokerSource {
                     // health already says DISCONNECTED
                 }
             });
-            ConfirmedPublisher pub = new ConfirmedPublisher(c, config.confirmTimeout(), "meterstream-" + name + "-publish");
+            ConfirmedPublisher pub = new ConfirmedPublisher(c, config.confirmTimeout(), "meterstream-" + name() + "-publish");
             DeliverySettler set = new DeliverySettler(config, pub);
             List<ConsumerChannel> chans = new ArrayList<>();
             ConsumerChannel.TopologyCheck topology = () -> {
@@ -260,18 +225,18 @@ public final class RabbitMqSource implements BrokerSource {
                 @Override
                 public void consuming(String consumer) {
                     if (notConsuming.remove(consumer) != null) {
-                        LOG.info("Source {}: consumer {} consumes queue '{}' again", name, consumer, config.queue());
+                        LOG.info("Source {}: consumer {} consumes queue '{}' again", name(), consumer, config.queue());
                         refreshHealth();
                     }
                 }
             };
             for (int i = 1; i <= config.consumers(); i++) {
                 int index = i;
-                chans.add(new ConsumerChannel(c, name + "-consumer-" + i, config.queue(), gate, d -> receive(d, index),
+                chans.add(new ConsumerChannel(c, name() + "-consumer-" + i, config.queue(), gate(), d -> receive(d, index),
                         config.recoveryInterval(), topology, subscriptions));
             }
             synchronized (lifecycle) {
-                if (closing) {
+                if (isClosing()) {
                     c.abort();
                     return;
                 }
@@ -289,51 +254,38 @@ public final class RabbitMqSource implements BrokerSource {
             throw e;
         }
         setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue());
-        LOG.info("Source {} connected to {}: queue '{}', {} consumer(s), prefetch {}, topology {}", name, config.address(),
+        LOG.info("Source {} connected to {}: queue '{}', {} consumer(s), prefetch {}, topology {}", name(), config.address(),
                 config.queue(), config.consumers(), config.prefetch(), config.declareTopology() ? "declared" : "checked");
     }
 
     private void receive(Delivery d, int consumerIndex) {
         String position = config.consumers() == 1 ? Long.toString(d.deliveryTag()) : consumerIndex + ":" + d.deliveryTag();
-        InboundMessage message = InboundMessage.builder()
+        handOver(d, InboundMessage.builder()
                 .payload(d.body())
                 .headers(MessageHeaders.toText(d.properties().getHeaders()))
-                .coordinates(SourceCoordinates.of(name, config.queue(), position))
-                .deliveryAttempt(MessageHeaders.deliveryAttempt(d.properties(), d.redelivered()))
-                .settler((m, s) -> settle(d, m, s))
-                .build();
-        synchronized (unsettledMonitor) {
-            unsettled++;
-        }
-        sink.accept(message);
+                .coordinates(SourceCoordinates.of(name(), config.queue(), position))
+                .deliveryAttempt(MessageHeaders.deliveryAttempt(d.properties(), d.redelivered())));
     }
 
-    private CompletionStage<Void> settle(Delivery d, InboundMessage message, Settlement s) {
-        if (closed) {
-            settled();
-            return CompletableFuture.failedFuture(new IllegalStateException("source " + name + " is closed; "
-                    + message.coordinates() + " was returned to queue '" + config.queue() + "' and is delivered again"));
-        }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        settler.settle(d, message, s).whenComplete((ok, error) -> {
-            settled();
-            if (error == null) {
-                LOG.debug("Settled {}: {}", message.coordinates(), s);
-                result.complete(null);
-            } else {
-                // the pipeline logs the failed settlement; one line per outcome
-                LOG.debug("Settlement {} of {} failed", s, message.coordinates(), error);
-                result.completeExceptionally(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-            }
-        });
-        return result;
+    @Override
+    protected CompletionStage<Void> ack(Delivery d, InboundMessage message) {
+        return d.channel().ack(d);
     }
 
-    private void settled() {
-        synchronized (unsettledMonitor) {
-            unsettled--;
-            unsettledMonitor.notifyAll();
-        }
+    @Override
+    protected CompletionStage<Void> retry(Delivery d, InboundMessage message, Duration delay) {
+        return settler.retry(d, message, delay);
+    }
+
+    @Override
+    protected CompletionStage<Void> deadLetter(Delivery d, InboundMessage message, DeadLetterEnvelope envelope) {
+        return settler.deadLetter(d, message, envelope);
+    }
+
+    /** A message the sink refused comes back after {@code reconnect-delay}. */
+    @Override
+    protected Duration redeliveryDelay() {
+        return config.recoveryInterval();
     }
 
     private void setHealth(SourceHealth.State state, String detail) {
@@ -346,57 +298,44 @@ public final class RabbitMqSource implements BrokerSource {
     /** Connected but with a consumer the broker cancelled is not CONNECTED: nothing is consumed. */
     private void refreshHealth() {
         synchronized (notConsuming) {
-            if (health.state() == SourceHealth.State.CLOSED) {
-                return;
-            }
             SourceHealth c = connectionHealth;
+            SourceHealth current = health();
             if (c.state() == SourceHealth.State.CONNECTED && !notConsuming.isEmpty()) {
-                String detail = String.join("; ", new java.util.TreeMap<>(notConsuming).values());
-                Instant since = health.state() == SourceHealth.State.DISCONNECTED ? health.since() : Instant.now();
-                health = SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, since);
+                String detail = String.join("; ", new TreeMap<>(notConsuming).values());
+                Instant since = current.state() == SourceHealth.State.DISCONNECTED ? current.since() : Instant.now();
+                reportHealth(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, since));
             } else {
-                health = c;
+                reportHealth(c);
             }
         }
     }
 
+    /** Cancels the consumers: the broker stops sending; what they hold stays theirs until settled or closed. */
     @Override
-    public void pause() {
-        gate.pause();
-    }
-
-    @Override
-    public void resume() {
-        gate.resume();
-    }
-
-    @Override
-    public SourceHealth health() {
-        return health;
-    }
-
-    @Override
-    public void close(Duration timeout) {
-        Connection c;
+    protected void stopConsuming() {
         List<ConsumerChannel> chans;
         synchronized (lifecycle) {
-            if (closing) {
-                return;
-            }
-            closing = true;
-            c = connection;
             chans = new ArrayList<>(consumers);
             if (reconnector != null) {
                 reconnector.shutdownNow();
             }
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        gate.stop();
         for (ConsumerChannel ch : chans) {
-            ch.cancel(Math.min(2000, Math.max(100, remainingMillis(deadline))));
+            ch.cancel(2000);
         }
-        int left = awaitSettled(deadline);
-        closed = true;
+    }
+
+    /** Closes the connection: the broker requeues every message not acknowledged. */
+    @Override
+    protected void release(List<Delivery> unsettled) {
+        Connection c;
+        List<ConsumerChannel> chans;
+        ConfirmedPublisher pub;
+        synchronized (lifecycle) {
+            c = connection;
+            chans = new ArrayList<>(consumers);
+            pub = publisher;
+        }
         if (c != null) {
             try {
                 c.close(2000);
@@ -407,37 +346,13 @@ public final class RabbitMqSource implements BrokerSource {
         for (ConsumerChannel ch : chans) {
             ch.shutdown();
         }
-        if (publisher != null) {
-            publisher.shutdown();
-        }
-        health = SourceHealth.of(SourceHealth.State.CLOSED, "", Instant.now());
-        LOG.info("Source {} closed; {} unsettled message(s) returned to queue '{}'", name, left, config.queue());
-    }
-
-    private static long remainingMillis(long deadline) {
-        return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    }
-
-    private int awaitSettled(long deadline) {
-        synchronized (unsettledMonitor) {
-            while (unsettled > 0) {
-                long wait = remainingMillis(deadline);
-                if (wait <= 0) {
-                    break;
-                }
-                try {
-                    unsettledMonitor.wait(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            return unsettled;
+        if (pub != null) {
+            pub.shutdown();
         }
     }
 
     @Override
     public String toString() {
-        return "RabbitMqSource{" + name + ", " + config.address() + ", queue " + config.queue() + '}';
+        return "RabbitMqSource{" + name() + ", " + config.address() + ", queue " + config.queue() + '}';
     }
 }

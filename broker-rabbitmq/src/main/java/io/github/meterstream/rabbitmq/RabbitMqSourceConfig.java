@@ -1,9 +1,9 @@
 package io.github.meterstream.rabbitmq;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.core.source.SourceKeys;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -56,10 +56,10 @@ public final class RabbitMqSourceConfig {
     public static final ConfigKey<Boolean> SINGLE_ACTIVE_CONSUMER = ConfigKey.bool("single-active-consumer", false,
             "Declare the work queue with x-single-active-consumer: one consumer of all nodes receives at a time, "
                     + "for strict broker order (use with consumers=1).");
-    public static final ConfigKey<String> DEAD_LETTER_EXCHANGE = ConfigKey.string("dead-letter-exchange", null,
+    public static final ConfigKey<String> DEAD_LETTER_EXCHANGE = ConfigKey.string("dead-letter.exchange", null,
             "Direct exchange dead-letter copies are published to, with the queue name as routing key. Default <queue>.dlx.");
-    public static final ConfigKey<String> DEAD_LETTER_QUEUE = ConfigKey.string("dead-letter-queue", null,
-            "Queue bound to the dead-letter exchange. Default <queue>.dlq.");
+    public static final ConfigKey<String> DEAD_LETTER_QUEUE = SourceKeys.DEAD_LETTER_QUEUE.withDescription(
+            SourceKeys.DEAD_LETTER_QUEUE.description() + " Bound to dead-letter.exchange. Default <queue>.dlq.");
     public static final ConfigKey<List<String>> RETRY_DELAYS = ConfigKey.list("retry.delays", DEFAULT_RETRY_DELAYS,
             "Delay buckets: one retry queue <queue>.retry.<millis> per delay, with that message TTL. A requested retry "
                     + "delay is rounded up to the next bucket (longer ones use the largest).");
@@ -73,34 +73,32 @@ public final class RabbitMqSourceConfig {
             "TCP connect and AMQP handshake timeout.").rule(positive(), "must be longer than zero");
     public static final ConfigKey<Duration> HEARTBEAT = ConfigKey.duration("heartbeat", Duration.ofSeconds(30),
             "Requested AMQP heartbeat; a dead peer is noticed after about twice this.").rule(positive(), "must be longer than zero");
-    public static final ConfigKey<Duration> RECOVERY_INTERVAL = ConfigKey.duration("recovery-interval", Duration.ofSeconds(5),
-            "Wait between two attempts to reconnect (at start and after a connection loss).").rule(positive(), "must be longer than zero");
+    public static final ConfigKey<Duration> RECONNECT_DELAY = SourceKeys.RECONNECT_DELAY.withDefault(Duration.ofSeconds(5))
+            .withDescription(SourceKeys.RECONNECT_DELAY.description() + " Also the wait between two attempts to subscribe "
+                    + "again after the broker cancelled a consumer.");
     public static final ConfigKey<Duration> CONFIRM_TIMEOUT = ConfigKey.duration("confirm-timeout", Duration.ofSeconds(30),
             "How long a retry or dead-letter copy may wait for the broker's publisher confirm before the settlement "
                     + "fails (the original is then delivered again).").rule(positive(), "must be longer than zero");
-    public static final ConfigKey<Integer> MAX_HEADER_BYTES = ConfigKey.integer("dead-letter.max-header-bytes",
-            DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope header value, in UTF-8 bytes.")
-            .rule(atLeast(64), "must be at least 64")
+    public static final ConfigKey<Integer> MAX_HEADER_BYTES = SourceKeys.DEAD_LETTER_MAX_HEADER_BYTES
             .rule(n -> n <= MAX_HEADER_BYTES_LIMIT, "must be at most " + MAX_HEADER_BYTES_LIMIT + " (the headers must fit in one frame)");
     public static final ConfigKey<Boolean> TLS_ENABLED = ConfigKey.bool("tls.enabled", false,
             "Connect with TLS (also on when uri is amqps://).");
-    public static final ConfigKey<String> TLS_TRUSTSTORE_PATH = ConfigKey.string("tls.truststore.path", null,
-            "PKCS12 trust store with the broker's CA. Default: the JVM's trust store.");
-    public static final ConfigKey<String> TLS_TRUSTSTORE_PASSWORD = ConfigKey.string("tls.truststore.password", null,
-            "Password of the trust store.").secret();
-    public static final ConfigKey<String> TLS_KEYSTORE_PATH = ConfigKey.string("tls.keystore.path", null,
-            "PKCS12 key store with this client's certificate, for brokers that require client certificates.");
-    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = ConfigKey.string("tls.keystore.password", null,
-            "Password of the key store and its key.").secret();
+    public static final ConfigKey<String> TLS_TRUSTSTORE_PATH = SourceKeys.TLS_TRUSTSTORE_PATH;
+    public static final ConfigKey<String> TLS_TRUSTSTORE_PASSWORD = SourceKeys.TLS_TRUSTSTORE_PASSWORD;
+    public static final ConfigKey<String> TLS_TRUSTSTORE_TYPE = SourceKeys.TLS_TRUSTSTORE_TYPE;
+    public static final ConfigKey<String> TLS_KEYSTORE_PATH = SourceKeys.TLS_KEYSTORE_PATH;
+    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = SourceKeys.TLS_KEYSTORE_PASSWORD.withDescription(
+            SourceKeys.TLS_KEYSTORE_PASSWORD.description() + " Also the password of the key in it.");
+    public static final ConfigKey<String> TLS_KEYSTORE_TYPE = SourceKeys.TLS_KEYSTORE_TYPE;
     public static final ConfigKey<Boolean> TLS_VERIFY_HOSTNAME = ConfigKey.bool("tls.verify-hostname", true,
             "Check that the broker's certificate names the host connected to.");
 
     /** Every key, in documentation order. */
     public static final List<ConfigKey<?>> KEYS = List.of(URI, HOST, PORT, VIRTUAL_HOST, USERNAME, PASSWORD, QUEUE,
             DECLARE_TOPOLOGY, QUEUE_TYPE, SINGLE_ACTIVE_CONSUMER, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, RETRY_DELAYS,
-            PREFETCH, CONSUMERS, CONNECTION_TIMEOUT, HEARTBEAT, RECOVERY_INTERVAL, CONFIRM_TIMEOUT, MAX_HEADER_BYTES,
-            TLS_ENABLED, TLS_TRUSTSTORE_PATH, TLS_TRUSTSTORE_PASSWORD, TLS_KEYSTORE_PATH, TLS_KEYSTORE_PASSWORD,
-            TLS_VERIFY_HOSTNAME);
+            PREFETCH, CONSUMERS, CONNECTION_TIMEOUT, HEARTBEAT, RECONNECT_DELAY, CONFIRM_TIMEOUT, MAX_HEADER_BYTES,
+            TLS_ENABLED, TLS_TRUSTSTORE_PATH, TLS_TRUSTSTORE_PASSWORD, TLS_TRUSTSTORE_TYPE, TLS_KEYSTORE_PATH,
+            TLS_KEYSTORE_PASSWORD, TLS_KEYSTORE_TYPE, TLS_VERIFY_HOSTNAME);
 
     private final String prefix;
     private final String uri;
@@ -126,8 +124,10 @@ public final class RabbitMqSourceConfig {
     private final boolean tlsEnabled;
     private final Path truststorePath;
     private final String truststorePassword;
+    private final String truststoreType;
     private final Path keystorePath;
     private final String keystorePassword;
+    private final String keystoreType;
     private final boolean verifyHostname;
 
     private RabbitMqSourceConfig(ConfigValues v) {
@@ -151,14 +151,16 @@ public final class RabbitMqSourceConfig {
         this.consumers = v.get(CONSUMERS);
         this.connectionTimeout = v.get(CONNECTION_TIMEOUT);
         this.heartbeat = v.get(HEARTBEAT);
-        this.recoveryInterval = v.get(RECOVERY_INTERVAL);
+        this.recoveryInterval = v.get(RECONNECT_DELAY);
         this.confirmTimeout = v.get(CONFIRM_TIMEOUT);
         this.maxHeaderBytes = v.get(MAX_HEADER_BYTES);
         this.tlsEnabled = v.get(TLS_ENABLED) || (uri != null && uri.toLowerCase(Locale.ROOT).startsWith("amqps:"));
         this.truststorePath = readableFile(v, TLS_TRUSTSTORE_PATH);
         this.truststorePassword = v.get(TLS_TRUSTSTORE_PASSWORD);
+        this.truststoreType = v.get(TLS_TRUSTSTORE_TYPE);
         this.keystorePath = readableFile(v, TLS_KEYSTORE_PATH);
         this.keystorePassword = v.get(TLS_KEYSTORE_PASSWORD);
+        this.keystoreType = v.get(TLS_KEYSTORE_TYPE);
         this.verifyHostname = v.get(TLS_VERIFY_HOSTNAME);
         if (deadLetterQueue.equals(queue)) {
             throw new ConfigException(prefix + DEAD_LETTER_QUEUE.name(), "must differ from the work queue '" + queue + "'");
@@ -302,6 +304,7 @@ public final class RabbitMqSourceConfig {
         return heartbeat;
     }
 
+    /** The {@code reconnect-delay} (amqp-client calls it the network recovery interval). */
     public Duration recoveryInterval() {
         return recoveryInterval;
     }
@@ -326,12 +329,20 @@ public final class RabbitMqSourceConfig {
         return truststorePassword;
     }
 
+    public String truststoreType() {
+        return truststoreType;
+    }
+
     public Path keystorePath() {
         return keystorePath;
     }
 
     public String keystorePassword() {
         return keystorePassword;
+    }
+
+    public String keystoreType() {
+        return keystoreType;
     }
 
     public boolean verifyHostname() {
@@ -363,12 +374,14 @@ public final class RabbitMqSourceConfig {
                 + ", " + DEAD_LETTER_EXCHANGE.name() + '=' + deadLetterExchange + ", " + DEAD_LETTER_QUEUE.name() + '=' + deadLetterQueue
                 + ", " + RETRY_DELAYS.name() + '=' + retryDelays + ", " + PREFETCH.name() + '=' + prefetch
                 + ", " + CONSUMERS.name() + '=' + consumers + ", " + CONNECTION_TIMEOUT.name() + '=' + connectionTimeout
-                + ", " + HEARTBEAT.name() + '=' + heartbeat + ", " + RECOVERY_INTERVAL.name() + '=' + recoveryInterval
+                + ", " + HEARTBEAT.name() + '=' + heartbeat + ", " + RECONNECT_DELAY.name() + '=' + recoveryInterval
                 + ", " + CONFIRM_TIMEOUT.name() + '=' + confirmTimeout + ", " + MAX_HEADER_BYTES.name() + '=' + maxHeaderBytes
                 + ", " + TLS_ENABLED.name() + '=' + tlsEnabled + ", " + TLS_TRUSTSTORE_PATH.name() + '=' + truststorePath
                 + ", " + TLS_TRUSTSTORE_PASSWORD.name() + '=' + TLS_TRUSTSTORE_PASSWORD.printable(truststorePassword)
+                + ", " + TLS_TRUSTSTORE_TYPE.name() + '=' + truststoreType
                 + ", " + TLS_KEYSTORE_PATH.name() + '=' + keystorePath
                 + ", " + TLS_KEYSTORE_PASSWORD.name() + '=' + TLS_KEYSTORE_PASSWORD.printable(keystorePassword)
+                + ", " + TLS_KEYSTORE_TYPE.name() + '=' + keystoreType
                 + ", " + TLS_VERIFY_HOSTNAME.name() + '=' + verifyHostname + '}';
     }
 }

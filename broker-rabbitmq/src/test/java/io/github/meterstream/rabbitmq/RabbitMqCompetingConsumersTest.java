@@ -1,9 +1,9 @@
 package io.github.meterstream.rabbitmq;
 
 import io.github.meterstream.testkit.IdPayloadContract;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;

@@ -1,11 +1,11 @@
 package io.github.meterstream.rabbitmq;
 
 import io.github.meterstream.testkit.IdPayloadContract;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -59,7 +59,7 @@ class RabbitMqConnectionLossTest {
     @DisplayName("the source recovers by itself, reports DISCONNECTED then CONNECTED, and every id is handled")
     void recoversWithoutLosingAnything() throws Exception {
         RabbitMqTestBroker broker = new RabbitMqTestBroker(VHOST);
-        RabbitMqSourceConfig config = broker.config("meterstream-recovery", "recovery-interval", "2s", "prefetch", "50");
+        RabbitMqSourceConfig config = broker.config("meterstream-recovery", "reconnect-delay", "2s", "prefetch", "50");
         broker.declare(config);
         int n = 2_000;
         List<String> ids = new ArrayList<>();
@@ -112,7 +112,7 @@ class RabbitMqConnectionLossTest {
     @DisplayName("a message delivered before the connection was lost cannot be acked afterwards and is delivered again")
     void settlingOnADeadChannelFails() throws Exception {
         RabbitMqTestBroker broker = new RabbitMqTestBroker(VHOST);
-        RabbitMqSourceConfig config = broker.config("meterstream-dead-channel", "recovery-interval", "500ms");
+        RabbitMqSourceConfig config = broker.config("meterstream-dead-channel", "reconnect-delay", "500ms");
         broker.declare(config);
         broker.publish(config.queue(), "usage-1".getBytes(StandardCharsets.UTF_8), Map.of());
         broker.disconnect();

@@ -3,8 +3,8 @@ package io.github.meterstream.rabbitmq;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceHealth;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -73,7 +73,7 @@ class RabbitMqConsumerCancelTest {
     @Test
     @DisplayName("re-declares its deleted queue as at start, consumes again, and a message published afterwards is received")
     void resubscribesAfterQueueDeleted() throws Exception {
-        RabbitMqSourceConfig config = broker.config(newQueue(), "recovery-interval", "500ms");
+        RabbitMqSourceConfig config = broker.config(newQueue(), "reconnect-delay", "500ms");
         broker.declare(config);
         BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
         RabbitMqSource source = started(config, received);
@@ -94,7 +94,7 @@ class RabbitMqConsumerCancelTest {
     @Test
     @DisplayName("with declare-topology=false reports not CONNECTED, naming the queue, until the queue is back, then consumes again")
     void healthNamesTheMissingQueueUntilItIsBack() throws Exception {
-        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "recovery-interval", "500ms");
+        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "reconnect-delay", "500ms");
         broker.declare(config);
         BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
         RabbitMqSource source = started(config, received);
@@ -122,7 +122,7 @@ class RabbitMqConsumerCancelTest {
     @DisplayName("whose queue was deleted while the connection was down declares it again after the recovery and consumes")
     void resubscribesWhenQueueVanishedDuringOutage() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        RabbitMqSourceConfig config = broker.config(newQueue(), "recovery-interval", "3s");
+        RabbitMqSourceConfig config = broker.config(newQueue(), "reconnect-delay", "3s");
         broker.declare(config);
         BlockingQueue<InboundMessage> received = new LinkedBlockingQueue<>();
         RabbitMqSource source = new RabbitMqSource("outage-" + id, config);

@@ -1,9 +1,9 @@
 package io.github.meterstream.rabbitmq;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.testkit.IdPayloadContract;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +54,7 @@ class RabbitMqFaultInjectionTest {
     void everyIdHandledOnceThroughFaults() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
         RabbitMqSourceConfig config = broker.config("meterstream-faults-" + id, "consumers", "2", "prefetch", "50",
-                "recovery-interval", "500ms");
+                "reconnect-delay", "500ms");
         broker.declare(config);
         String sourceName = "faults-" + id;
         String connectionName = "meterstream-" + sourceName;

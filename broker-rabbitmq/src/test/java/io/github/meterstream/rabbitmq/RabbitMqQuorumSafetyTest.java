@@ -4,7 +4,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
-import io.github.meterstream.core.InboundMessage;
+import io.github.meterstream.core.source.InboundMessage;
 import io.github.meterstream.rabbitmq.internal.Topology;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;

@@ -1,13 +1,13 @@
 package io.github.meterstream.rabbitmq;
 
 import io.github.meterstream.testkit.IdPayloadContract;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.ReasonCodes;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.failure.ReasonCodes;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.rabbitmq.internal.MessageHeaders;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -171,7 +171,7 @@ class RabbitMqRetryAndDeadLetterTest {
     @DisplayName("a publish channel replaced after a channel error does not come back when the connection recovers")
     void replacedPublishChannelIsNotRecovered() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "recovery-interval", "500ms");
+        RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false", "reconnect-delay", "500ms");
         broker.declare(config);
         for (String p : List.of("poison-4", "poison-5")) {
             broker.publish(config.queue(), p.getBytes(StandardCharsets.UTF_8), Map.of());

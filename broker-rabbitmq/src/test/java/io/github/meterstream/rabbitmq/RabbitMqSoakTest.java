@@ -1,8 +1,8 @@
 package io.github.meterstream.rabbitmq;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.testkit.FaultSoak;
 import io.github.meterstream.testkit.IdPayloadContract;
@@ -48,7 +48,7 @@ class RabbitMqSoakTest {
         FaultSoak soak = new FaultSoak(11);
         try (TcpFaultProxy proxy = new TcpFaultProxy(RabbitMqTestBroker.HOST, RabbitMqTestBroker.PORT)) {
             RabbitMqSourceConfig config = broker.config("meterstream-soak-" + id, "port", Integer.toString(proxy.port()),
-                    "consumers", "2", "recovery-interval", "500ms");
+                    "consumers", "2", "reconnect-delay", "500ms");
             broker.declare(config);
             MessageHandler<String> handler = (trackingId, ctx) -> {
                 soak.recorded(trackingId);

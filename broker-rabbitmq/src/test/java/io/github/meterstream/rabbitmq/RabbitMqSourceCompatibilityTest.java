@@ -1,6 +1,6 @@
 package io.github.meterstream.rabbitmq;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.testkit.BrokerSourceCompatibilityKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -33,6 +33,18 @@ class RabbitMqSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
     @Override
     protected void publish(String destination, TestMessage message) throws Exception {
         broker.publish(destination, message.payload(), message.headers());
+    }
+
+    /** With its queue gone, the dead-letter exchange routes the copy nowhere: the broker does not confirm it. */
+    @Override
+    protected boolean breakDeadLetters(String destination) throws Exception {
+        broker.deleteQueue(broker.config(destination).deadLetterQueue());
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String destination) {
+        broker.declare(broker.config(destination));
     }
 
     @Override

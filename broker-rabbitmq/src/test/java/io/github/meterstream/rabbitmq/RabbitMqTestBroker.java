@@ -72,7 +72,7 @@ public final class RabbitMqTestBroker implements AutoCloseable {
         m.put("retry.delays", "500ms,5s");
         m.put("prefetch", "50");
         m.put("connection-timeout", "5s");
-        m.put("recovery-interval", "1s");
+        m.put("reconnect-delay", "1s");
         m.put("confirm-timeout", "10s");
         for (int i = 0; i < extra.length; i += 2) {
             m.put(extra[i], extra[i + 1]);

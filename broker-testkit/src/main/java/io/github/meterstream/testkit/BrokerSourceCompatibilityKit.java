@@ -1,14 +1,15 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageContract;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.SourceCoordinates;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.pipeline.MessageContract;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.source.SourceCoordinates;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,13 +30,17 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -54,6 +59,13 @@ import static org.awaitility.Awaitility.await;
  * <p>Every test uses its own destination ({@link #newDestination()}), so tests do not see each
  * other's messages. Tests wait for conditions with a deadline ({@link #timeout()}); none sleeps to
  * wait. Sources created through {@link #source(String)} are closed after each test.
+ *
+ * <p>Beyond the three abstract hooks, an adapter may implement {@link #breakDeadLetters(String)} and
+ * {@link #restoreDeadLetters(String)} so that the kit can prove that a failed settlement loses
+ * nothing; without them that one test is skipped.
+ *
+ * <p>This class is longer than most on purpose: JUnit's {@code @Nested} groups must be inner
+ * classes of the kit, so every promise lives here, one short group each.
  *
  * <p>The kit groups its tests in {@code @Nested} classes. A broker started by a static
  * {@code @RegisterExtension} field of the subclass sees {@code beforeAll}/{@code afterAll} once per
@@ -125,16 +137,39 @@ public abstract class BrokerSourceCompatibilityKit {
         return Duration.ofSeconds(1);
     }
 
+    /**
+     * Optional: makes the dead-letter destination of {@code destination} refuse copies (the broker
+     * does not confirm them) until {@link #restoreDeadLetters(String)}, and returns true. The default
+     * returns false: the adapter cannot, and the kit skips its test of a failed settlement.
+     */
+    protected boolean breakDeadLetters(String destination) throws Exception {
+        return false;
+    }
+
+    /** Ends {@link #breakDeadLetters(String)}: dead-letter copies are confirmed again. */
+    protected void restoreDeadLetters(String destination) throws Exception {
+    }
+
     // ---- plumbing -----------------------------------------------------------------------------
 
     private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
 
     /** A started source on {@code destination} whose deliveries land in the returned queue. */
     protected final Consumer source(String destination) throws Exception {
+        return source(destination, null);
+    }
+
+    /** A started source whose deliveries go to {@code sink} first; those it accepts land in the queue. */
+    private Consumer source(String destination, MessageSink sink) throws Exception {
         BrokerSource source = createSource(destination);
         Consumer consumer = new Consumer(source);
         toClose.add(consumer);
-        source.start(consumer.received::add);
+        source.start(m -> {
+            if (sink != null) {
+                sink.accept(m);
+            }
+            consumer.received.add(m);
+        });
         return consumer;
     }
 
@@ -441,6 +476,197 @@ public abstract class BrokerSourceCompatibilityKit {
                 return seen.containsAll(expected);
             });
             assertThat(seen).containsAll(unsettled);
+        }
+    }
+
+    @Nested
+    @DisplayName("Start")
+    class Start {
+
+        @Test
+        @DisplayName("start called twice throws IllegalStateException and subscribes nothing more")
+        void startTwice() throws Exception {
+            String d = newDestination();
+            Consumer c = source(d);
+            BlockingQueue<InboundMessage> second = new LinkedBlockingQueue<>();
+            assertThatThrownBy(() -> c.source.start(second::add)).isInstanceOf(IllegalStateException.class);
+            int n = 5;
+            for (int i = 0; i < n; i++) {
+                publish(d, new TestMessage(("once " + i).getBytes(StandardCharsets.UTF_8), Map.of(), "k" + i));
+            }
+            Set<String> got = new HashSet<>();
+            for (int i = 0; i < n; i++) {
+                InboundMessage m = next(c);
+                got.add(m.payloadAsString());
+                awaitConfirmed(m.ack());
+            }
+            assertThat(got).hasSize(n);
+            await("no second subscription delivers anything").during(quietPeriod()).atMost(quietPeriod().plus(timeout()))
+                    .until(() -> second.isEmpty() && c.received.isEmpty());
+        }
+    }
+
+    @Nested
+    @DisplayName("When the sink throws")
+    class SinkThrows {
+
+        @Test
+        @DisplayName("a message the sink refused is delivered again with a higher attempt, and its ack holds")
+        void refusedIsDeliveredAgain() throws Exception {
+            String d = newDestination();
+            publish(d, TestMessage.text("refused once"));
+            AtomicInteger refusedAttempt = new AtomicInteger();
+            Consumer c = source(d, m -> {
+                if (refusedAttempt.compareAndSet(0, m.deliveryAttempt())) {
+                    throw new IllegalStateException("the compatibility kit's sink refuses its first message");
+                }
+            });
+            InboundMessage again = next(c);
+            assertThat(again.payloadAsString()).isEqualTo("refused once");
+            assertThat(again.deliveryAttempt()).isGreaterThan(refusedAttempt.get());
+            awaitConfirmed(again.ack());
+
+            publish(d, TestMessage.text("marker"));
+            assertThat(next(c).payloadAsString()).as("the acknowledged message does not come back").isEqualTo("marker");
+        }
+
+        @Test
+        @DisplayName("close does not wait for a message the sink refused, and a new source gets it")
+        void closeDoesNotWaitForRefused() throws Exception {
+            String d = newDestination();
+            publish(d, TestMessage.text("always refused"));
+            AtomicInteger refusals = new AtomicInteger();
+            Consumer a = source(d, m -> {
+                refusals.incrementAndGet();
+                throw new IllegalStateException("the compatibility kit's sink refuses everything");
+            });
+            await().atMost(timeout()).until(() -> refusals.get() > 0);
+            Duration closeTimeout = timeout();
+            long started = System.nanoTime();
+            a.source.close(closeTimeout);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close returned without waiting for its timeout")
+                    .isLessThan(closeTimeout.dividedBy(2));
+
+            Consumer b = source(d);
+            InboundMessage m = next(b);
+            assertThat(m.payloadAsString()).isEqualTo("always refused");
+            awaitConfirmed(m.ack());
+        }
+    }
+
+    @Nested
+    @DisplayName("Failed settlement")
+    class FailedSettlement {
+
+        @Test
+        @DisplayName("a dead-letter copy the broker does not confirm fails the settlement and the message is delivered again")
+        void unconfirmedDeadLetterRedelivers() throws Exception {
+            String d = newDestination();
+            publish(d, TestMessage.text("poison, copy refused"));
+            Consumer c = source(d);
+            InboundMessage first = next(c);
+            assumeTrue(breakDeadLetters(d), "the adapter cannot make its dead-letter destination refuse copies");
+            try {
+                assertThat(first.deadLetter(envelope(first)).toCompletableFuture())
+                        .failsWithin(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                restoreDeadLetters(d);
+            }
+            InboundMessage again = next(c);
+            assertThat(again.payloadAsString()).isEqualTo("poison, copy refused");
+            awaitConfirmed(again.deadLetter(envelope(again)));
+            await().atMost(timeout()).until(() -> !deadLetters(d).isEmpty());
+            assertThat(deadLetters(d)).extracting(TestMessage::payloadAsString).containsExactly("poison, copy refused");
+        }
+    }
+
+    @Nested
+    @DisplayName("Competing consumers")
+    class CompetingConsumers {
+
+        @Test
+        @DisplayName("two sources on one destination share its messages and neither gets one twice while both run")
+        void shareWithoutDuplicates() throws Exception {
+            String d = newDestination();
+            Consumer a = source(d);
+            Consumer b = source(d);
+            await().atMost(timeout()).until(() -> a.source.health().isConnected() && b.source.health().isConnected());
+            Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+            Set<String> byA = ConcurrentHashMap.newKeySet();
+            Set<String> byB = ConcurrentHashMap.newKeySet();
+            AtomicInteger published = new AtomicInteger();
+            // publish until both took a share: a broker may hand a short burst to one consumer alone
+            await().atMost(timeout()).until(() -> {
+                if (published.get() < 20 || byA.isEmpty() || byB.isEmpty()) {
+                    for (int i = 0; i < 5; i++) {
+                        int n = published.getAndIncrement();
+                        publish(d, new TestMessage(("shared " + n).getBytes(StandardCharsets.UTF_8), Map.of(), "k" + n));
+                    }
+                }
+                drain(a, byA, deliveries);
+                drain(b, byB, deliveries);
+                return published.get() >= 20 && !byA.isEmpty() && !byB.isEmpty() && deliveries.size() == published.get();
+            });
+            await("nothing arrives twice").during(quietPeriod()).atMost(quietPeriod().plus(timeout())).until(() -> {
+                drain(a, byA, deliveries);
+                drain(b, byB, deliveries);
+                return deliveries.size() == published.get();
+            });
+            assertThat(deliveries.values()).allSatisfy(n -> assertThat(n.get()).as("deliveries of one message").isEqualTo(1));
+            assertThat(byA).as("first source's share").isNotEmpty().doesNotContainAnyElementsOf(byB);
+            assertThat(byB).as("second source's share").isNotEmpty();
+        }
+
+        private void drain(Consumer c, Set<String> mine, Map<String, AtomicInteger> deliveries) {
+            InboundMessage m;
+            while ((m = c.received.poll()) != null) {
+                mine.add(m.payloadAsString());
+                deliveries.computeIfAbsent(m.payloadAsString(), k -> new AtomicInteger()).incrementAndGet();
+                m.ack();
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("Close with work in flight")
+    class CloseWithWorkInFlight {
+
+        @Test
+        @DisplayName("close waits for a settlement in progress, and that settlement holds")
+        void closeWaitsForSettlement() throws Exception {
+            String d = newDestination();
+            publish(d, TestMessage.text("settled while closing"));
+            Consumer a = source(d);
+            InboundMessage m = next(a);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> a.source.close(timeout()));
+            await("close is still waiting").during(quietPeriod()).atMost(quietPeriod().plus(timeout()))
+                    .until(() -> !closing.isDone());
+            awaitConfirmed(m.ack());
+            closing.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+
+            publish(d, TestMessage.text("marker"));
+            Consumer b = source(d);
+            assertThat(next(b).payloadAsString()).as("the message settled during close is gone").isEqualTo("marker");
+        }
+
+        @Test
+        @DisplayName("close gives up at its timeout and returns what is unsettled: a new source gets it")
+        void closeReturnsUnsettled() throws Exception {
+            String d = newDestination();
+            publish(d, TestMessage.text("never settled"));
+            Consumer a = source(d);
+            InboundMessage m = next(a);
+            Duration closeTimeout = Duration.ofMillis(500);
+            long started = System.nanoTime();
+            a.source.close(closeTimeout);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close waited for the unsettled message")
+                    .isGreaterThanOrEqualTo(closeTimeout.minusMillis(50));
+            assertThat(m.ack().toCompletableFuture()).failsWithin(timeout().toMillis(), TimeUnit.MILLISECONDS);
+
+            Consumer b = source(d);
+            InboundMessage again = next(b);
+            assertThat(again.payloadAsString()).isEqualTo("never settled");
+            awaitConfirmed(again.ack());
         }
     }
 

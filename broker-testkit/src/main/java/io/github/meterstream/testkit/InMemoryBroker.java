@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -59,6 +60,8 @@ public final class InMemoryBroker implements AutoCloseable {
     }
 
     private final Map<String, LinkedBlockingDeque<StoredMessage>> queues = new ConcurrentHashMap<>();
+    /** Queues that refuse new messages, as a full or unreachable destination would. */
+    private final Set<String> refusing = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "meterstream-in-memory-broker-delays");
@@ -103,8 +106,25 @@ public final class InMemoryBroker implements AutoCloseable {
         delays.schedule(() -> queue(queue).addLast(m), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Appends {@code m}; throws {@link IllegalStateException} while {@code queue} refuses messages. */
     void append(String queue, StoredMessage m) {
+        if (refusing.contains(queue)) {
+            throw new IllegalStateException("queue " + queue + " refuses new messages");
+        }
         queue(queue).addLast(m);
+    }
+
+    /**
+     * Makes {@code queue} refuse what sources append to it (a dead-letter copy, for instance) until
+     * {@link #accept(String)}; publishing by hand still works. For tests of failed settlements.
+     */
+    public void refuse(String queue) {
+        refusing.add(queue);
+    }
+
+    /** Ends {@link #refuse(String)}. */
+    public void accept(String queue) {
+        refusing.remove(queue);
     }
 
     long nextId() {

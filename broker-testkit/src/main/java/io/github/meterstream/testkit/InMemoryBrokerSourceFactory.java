@@ -1,8 +1,8 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactory;
-import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactory;
+import io.github.meterstream.core.source.SourceKeys;
 import io.github.meterstream.core.config.ConfigKey;
 import io.github.meterstream.core.config.ConfigValues;
 
@@ -16,11 +16,9 @@ public final class InMemoryBrokerSourceFactory implements BrokerSourceFactory {
     public static final ConfigKey<String> BROKER = ConfigKey.string("broker", "default",
             "Name of the in-JVM broker (InMemoryBroker.named).");
     public static final ConfigKey<String> QUEUE = ConfigKey.string("queue", null, "Queue to consume.").required();
-    public static final ConfigKey<String> DEAD_LETTER_QUEUE = ConfigKey.string("dead-letter-queue", null,
-            "Dead-letter queue; default <queue>.dlq.");
-    public static final ConfigKey<Integer> MAX_HEADER_BYTES = ConfigKey.integer("dead-letter.max-header-bytes",
-            DeadLetterEnvelope.DEFAULT_MAX_HEADER_BYTES, "Cap on each envelope header value, in UTF-8 bytes.")
-            .rule(ConfigKey.atLeast(64), "must be at least 64");
+    public static final ConfigKey<String> DEAD_LETTER_QUEUE = SourceKeys.DEAD_LETTER_QUEUE.withDescription(
+            SourceKeys.DEAD_LETTER_QUEUE.description() + " Default <queue>.dlq.");
+    public static final ConfigKey<Integer> MAX_HEADER_BYTES = SourceKeys.DEAD_LETTER_MAX_HEADER_BYTES;
 
     @Override
     public String type() {

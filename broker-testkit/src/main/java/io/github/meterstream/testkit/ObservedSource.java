@@ -1,9 +1,9 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.MessageSink;
+import io.github.meterstream.core.source.SourceHealth;
 
 import java.time.Duration;
 import java.util.Objects;

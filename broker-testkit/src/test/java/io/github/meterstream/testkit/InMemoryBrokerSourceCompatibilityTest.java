@@ -1,6 +1,6 @@
 package io.github.meterstream.testkit;
 
-import io.github.meterstream.core.BrokerSource;
+import io.github.meterstream.core.source.BrokerSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 
@@ -25,6 +25,17 @@ class InMemoryBrokerSourceCompatibilityTest extends BrokerSourceCompatibilityKit
     @Override
     protected void publish(String destination, TestMessage message) {
         broker.publish(destination, message.payload(), message.headers());
+    }
+
+    @Override
+    protected boolean breakDeadLetters(String destination) {
+        broker.refuse(destination + ".dlq");
+        return true;
+    }
+
+    @Override
+    protected void restoreDeadLetters(String destination) {
+        broker.accept(destination + ".dlq");
     }
 
     @Override

@@ -3,10 +3,10 @@ package io.github.meterstream.examples;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageContract;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageContract;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.ReasonCodes;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 
 import java.io.IOException;

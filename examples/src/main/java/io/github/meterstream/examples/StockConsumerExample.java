@@ -1,8 +1,8 @@
 package io.github.meterstream.examples;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.testkit.InMemoryBroker;
 import io.github.meterstream.testkit.InMemoryBrokerSource;

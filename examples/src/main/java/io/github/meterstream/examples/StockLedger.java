@@ -1,10 +1,10 @@
 package io.github.meterstream.examples;
 
-import io.github.meterstream.core.BusinessValidator;
-import io.github.meterstream.core.MessageContext;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.pipeline.BusinessValidator;
+import io.github.meterstream.core.pipeline.MessageContext;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 
 import javax.sql.DataSource;
 import java.sql.Connection;

@@ -53,7 +53,7 @@ final class RabbitMqBroker implements ScenarioBroker {
         c.put("port", Integer.toString(PORT));
         c.put("queue", queue);
         c.put("retry.delays", "500ms,5s");
-        c.put("recovery-interval", "1s");
+        c.put("reconnect-delay", "1s");
         return c;
     }
 

@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill;
 
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.killbill.internal.TenantRulesSource;
 import org.killbill.billing.osgi.libs.killbill.OSGIKillbillAPI;
 import org.killbill.billing.plugin.api.PluginTenantContext;

@@ -2,7 +2,7 @@ package io.github.meterstream.killbill;
 
 /**
  * The reason codes the plugin puts in dead-letter envelopes, in addition to broker-core's
- * {@link io.github.meterstream.core.ReasonCodes}. They never change meaning once published:
+ * {@link io.github.meterstream.core.failure.ReasonCodes}. They never change meaning once published:
  * operators filter dead-letter queues by them.
  */
 public final class MeterstreamReasonCodes {

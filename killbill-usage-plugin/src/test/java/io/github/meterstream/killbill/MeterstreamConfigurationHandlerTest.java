@@ -122,9 +122,9 @@ class MeterstreamConfigurationHandlerTest {
                 new java.sql.SQLTransientConnectionException("connection refused"), org.killbill.billing.ErrorCode.UNEXPECTED_ERROR, "db"));
         kb.tenantValuesFailNext.add(() -> new RuntimeException("DBI", new java.sql.SQLTransientConnectionException("connection refused")));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> handler.rulesFor(tenant))
-                .isInstanceOf(io.github.meterstream.core.TransientFailure.class);
+                .isInstanceOf(io.github.meterstream.core.failure.TransientFailure.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> handler.rulesFor(tenant))
-                .isInstanceOf(io.github.meterstream.core.TransientFailure.class);
+                .isInstanceOf(io.github.meterstream.core.failure.TransientFailure.class);
         assertThat(handler.rulesFor(tenant).allowsSource("backfill")).isFalse();
     }
 }

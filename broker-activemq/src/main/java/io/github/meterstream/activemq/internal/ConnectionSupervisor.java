@@ -1,7 +1,8 @@
 package io.github.meterstream.activemq.internal;
 
 import io.github.meterstream.activemq.ActiveMqSourceConfig;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.AbstractBrokerSource;
+import io.github.meterstream.core.source.SourceHealth;
 import org.apache.activemq.ActiveMQConnection;
 import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.transport.DefaultTransportListener;
@@ -12,7 +13,6 @@ import javax.jms.JMSException;
 import javax.jms.JMSSecurityException;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -27,43 +27,37 @@ public final class ConnectionSupervisor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionSupervisor.class);
 
+    /** Where the supervisor reports the connection's state: the source's health. */
+    public interface HealthReport {
+        void report(SourceHealth.State state, String detail);
+
+        SourceHealth.State current();
+    }
+
     private final String sourceName;
     private final ActiveMqSourceConfig config;
+    private final HealthReport health;
     private final ActiveMQConnectionFactory factory;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object connectLock = new Object();
     private volatile ActiveMQConnection connection;
     private volatile boolean closed;
-    private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
 
-    public ConnectionSupervisor(String sourceName, ActiveMqSourceConfig config) {
+    public ConnectionSupervisor(String sourceName, ActiveMqSourceConfig config, HealthReport health) {
         this.sourceName = sourceName;
         this.config = config;
+        this.health = health;
         this.factory = ConnectionFactories.create(config);
     }
 
-    public SourceHealth health() {
-        return health;
-    }
-
-    public void connecting() {
-        setHealth(SourceHealth.State.CONNECTING, "connecting to " + config.redactedUrl());
-    }
-
     void connected(String detail) {
-        if (health.state() != SourceHealth.State.CONNECTED) {
-            setHealth(SourceHealth.State.CONNECTED, detail);
+        if (health.current() != SourceHealth.State.CONNECTED) {
+            health.report(SourceHealth.State.CONNECTED, detail);
         }
     }
 
     void disconnected(String detail) {
-        setHealth(SourceHealth.State.DISCONNECTED, detail);
-    }
-
-    private void setHealth(SourceHealth.State state, String detail) {
-        if (!closed) {
-            health = SourceHealth.of(state, detail, Instant.now());
-        }
+        health.report(SourceHealth.State.DISCONNECTED, detail);
     }
 
     boolean isClosed() {
@@ -98,7 +92,7 @@ public final class ConnectionSupervisor {
                 @Override
                 public void transportResumed() {
                     LOG.info("source {}: connection to {} resumed", sourceName, config.redactedUrl());
-                    setHealth(SourceHealth.State.CONNECTED, "connection resumed");
+                    health.report(SourceHealth.State.CONNECTED, "connection resumed");
                 }
 
                 @Override
@@ -129,8 +123,8 @@ public final class ConnectionSupervisor {
         if (closed) {
             return;
         }
-        LOG.warn("source {}: connection to {} lost: {}", sourceName, config.redactedUrl(), describe(e));
-        disconnected("connection lost: " + describe(e));
+        LOG.warn("source {}: connection to {} lost: {}", sourceName, config.redactedUrl(), AbstractBrokerSource.describe(e));
+        disconnected("connection lost: " + AbstractBrokerSource.describe(e));
         forget(c);
     }
 
@@ -145,8 +139,8 @@ public final class ConnectionSupervisor {
     /** Reports a failure to connect or consume, for health and logs. */
     void failed(Exception e) {
         String what = e instanceof JMSSecurityException
-                ? "credentials rejected, fix username/password: " + describe(e)
-                : "cannot consume from " + config.redactedUrl() + ": " + describe(e);
+                ? "credentials rejected, fix username/password: " + AbstractBrokerSource.describe(e)
+                : "cannot consume from " + config.redactedUrl() + ": " + AbstractBrokerSource.describe(e);
         disconnected(what);
     }
 
@@ -160,11 +154,10 @@ public final class ConnectionSupervisor {
         }
     }
 
-    /** Marks the source closing: waits end, health stays CLOSED. Does not close the connection yet. */
+    /** Marks the source closing: waits end, no new connection opens. Does not close the connection yet. */
     public void markClosed() {
         closed = true;
         stopped.countDown();
-        health = SourceHealth.of(SourceHealth.State.CLOSED, "", Instant.now());
     }
 
     /** Closes the connection; the broker returns every unacknowledged message to the queue. */
@@ -176,21 +169,11 @@ public final class ConnectionSupervisor {
         }
     }
 
-    static String describe(Throwable e) {
-        String m = e.getMessage();
-        Throwable cause = e.getCause() != null ? e.getCause() : (e instanceof JMSException ? ((JMSException) e).getLinkedException() : null);
-        String s = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-        if (cause != null && cause != e && cause.getMessage() != null && (m == null || !m.contains(cause.getMessage()))) {
-            s += " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ')';
-        }
-        return s;
-    }
-
     private void closeQuietly(ActiveMQConnection c) {
         try {
             c.close();
         } catch (JMSException | RuntimeException e) {
-            LOG.debug("source {}: closing connection: {}", sourceName, describe(e));
+            LOG.debug("source {}: closing connection: {}", sourceName, AbstractBrokerSource.describe(e));
         }
     }
 }

@@ -1,10 +1,10 @@
 package io.github.meterstream.activemq.internal;
 
 import io.github.meterstream.activemq.ActiveMqSourceConfig;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageSink;
-import io.github.meterstream.core.Settlement;
-import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.AbstractBrokerSource;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceCoordinates;
 import org.apache.activemq.ActiveMQConnection;
 import org.apache.activemq.ActiveMQSession;
 import org.slf4j.Logger;
@@ -17,24 +17,23 @@ import javax.jms.MessageConsumer;
 import javax.jms.MessageProducer;
 import javax.jms.Queue;
 import javax.jms.Session;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * One consumer of the source: its own thread, JMS session ({@code INDIVIDUAL_ACKNOWLEDGE}),
  * consumer and producer. A JMS session may be used by one thread only, so everything that touches
  * the session runs on this worker's thread: receiving, and every settlement, which other threads
- * hand over through {@link #settle} and which the thread runs between two receives (a receive
- * waits at most {@link #POLL_MS}).
+ * hand over through {@link #ack}, {@link #retry} and {@link #deadLetter} and which the thread runs
+ * between two receives (a receive waits at most {@link #POLL_MS}).
  */
 public final class ConsumerWorker implements Runnable {
 
@@ -47,14 +46,9 @@ public final class ConsumerWorker implements Runnable {
     private final String sourceName;
     private final ActiveMqSourceConfig config;
     private final ConnectionSupervisor connections;
-    private final InFlightMessages inFlight;
-    private final MessageSink sink;
-    private final BooleanSupplier paused;
-    private final BooleanSupplier closing;
+    private final DeliveryOwner owner;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
-    /** Deliveries whose settlement failed while the session lived: handed to the sink again. */
-    private final ArrayDeque<Delivery> toRedeliver = new ArrayDeque<>();
-    private final ArrayDeque<Long> redeliverAt = new ArrayDeque<>();
+    /** Deliveries of the current session not settled yet; the broker takes them back when it closes. */
     private final Set<Delivery> delivered = new HashSet<>();
     private boolean acceptingTasks = true; // guarded by this
     private volatile boolean stopped;
@@ -67,15 +61,12 @@ public final class ConsumerWorker implements Runnable {
     private Message held;
 
     public ConsumerWorker(int index, String sourceName, ActiveMqSourceConfig config, ConnectionSupervisor connections,
-                          InFlightMessages inFlight, MessageSink sink, BooleanSupplier paused, BooleanSupplier closing) {
+                          DeliveryOwner owner) {
         this.index = index;
         this.sourceName = sourceName;
         this.config = config;
         this.connections = connections;
-        this.inFlight = inFlight;
-        this.sink = sink;
-        this.paused = paused;
-        this.closing = closing;
+        this.owner = owner;
     }
 
     /** Asks the thread to finish: it stops receiving, closes its session and fails later settlements. */
@@ -103,7 +94,7 @@ public final class ConsumerWorker implements Runnable {
                     break;
                 }
                 LOG.warn("source {}: consumer {} on queue {} failed, reconnecting in {}: {}", sourceName, index,
-                        config.queue(), config.reconnectDelay(), ConnectionSupervisor.describe(e));
+                        config.queue(), config.reconnectDelay(), AbstractBrokerSource.describe(e));
                 connections.failed(e);
                 if (connection != null && !connection.isTransportFailed() && !connection.isClosed() && isConnectionLevel(e)) {
                     connections.forget(connection);
@@ -128,24 +119,14 @@ public final class ConsumerWorker implements Runnable {
             if (!connections.isCurrent(connection) && !connections.isClosed()) {
                 throw new javax.jms.IllegalStateException("connection lost");
             }
-            if (closing.getAsBoolean() && !toRedeliver.isEmpty()) {
-                returnToBrokerOnClose();
-            }
-            boolean deliver = !paused.getAsBoolean() && !closing.getAsBoolean();
+            boolean deliver = owner.mayDeliver();
             if (deliver && held != null) {
                 Message m = held;
                 held = null;
                 deliver(m);
                 continue;
             }
-            if (deliver && !toRedeliver.isEmpty() && redeliverAt.peekFirst() <= System.nanoTime()) {
-                redeliverAt.pollFirst();
-                Delivery d = toRedeliver.pollFirst();
-                d.attempt++;
-                handOver(d);
-                continue;
-            }
-            if (!deliver || held != null) {
+            if (!deliver) {
                 waitForTask();
                 continue;
             }
@@ -153,21 +134,12 @@ public final class ConsumerWorker implements Runnable {
             if (m == null) {
                 continue;
             }
-            if (paused.getAsBoolean() || closing.getAsBoolean()) {
-                held = m; // arrived as the source paused: delivered after resume, or returned on close
-            } else {
+            if (owner.mayDeliver()) {
                 deliver(m);
+            } else {
+                held = m; // arrived as the source paused: delivered after resume, or returned on close
             }
         }
-    }
-
-    /** Messages waiting for a local redelivery are not waited for: closing the session returns them. */
-    private void returnToBrokerOnClose() {
-        for (Delivery d : toRedeliver) {
-            forget(d);
-        }
-        toRedeliver.clear();
-        redeliverAt.clear();
     }
 
     private void waitForTask() {
@@ -192,41 +164,62 @@ public final class ConsumerWorker implements Runnable {
     private void deliver(Message m) throws JMSException {
         Delivery d;
         try {
-            d = new Delivery(m, session, JmsMessageCodec.payload(m), JmsMessageCodec.text(m),
+            d = new Delivery(m, session, this, JmsMessageCodec.payload(m), JmsMessageCodec.text(m),
                     m.getJMSMessageID(), JmsMessageCodec.attempt(m));
         } catch (JMSException e) {
             LOG.error("source {}: cannot read message {} on queue {}; it stays unacknowledged and returns when the "
-                    + "consumer reconnects: {}", sourceName, m.getJMSMessageID(), config.queue(), ConnectionSupervisor.describe(e));
+                    + "consumer reconnects: {}", sourceName, m.getJMSMessageID(), config.queue(), AbstractBrokerSource.describe(e));
             throw e;
         }
-        handOver(d);
-    }
-
-    private void handOver(Delivery d) throws JMSException {
-        InboundMessage message = InboundMessage.builder()
+        delivered.add(d);
+        owner.handOver(d, InboundMessage.builder()
                 .payload(d.payload)
                 .headers(JmsMessageCodec.headers(d.message))
                 .coordinates(SourceCoordinates.of(sourceName, config.queue(), d.messageId))
                 .deliveryAttempt(d.attempt)
-                .receivedAt(Instant.now())
-                .settler((msg, s) -> settle(d, msg, s))
-                .build();
-        inFlight.add(d);
-        delivered.add(d);
-        try {
-            sink.accept(message);
-        } catch (RuntimeException e) {
-            LOG.error("source {}: the sink refused {}; it stays unacknowledged until the source closes", sourceName,
-                    message.coordinates(), e);
-        }
+                .receivedAt(Instant.now()));
     }
 
-    /** Called from any thread; the work runs on this worker's thread. */
-    CompletionStage<Void> settle(Delivery d, InboundMessage message, Settlement s) {
+    /** Acknowledges the message. Any thread; runs on this worker's thread. */
+    public CompletionStage<Void> ack(Delivery d, InboundMessage message) {
+        return onSessionThread(d, message, "acknowledge", () -> {
+            d.message.acknowledge();
+            LOG.debug("source {}: {} acknowledged", sourceName, message.coordinates());
+        });
+    }
+
+    /** Sends a persistent copy due again after {@code delay} (attempt + 1), then acknowledges the original. */
+    public CompletionStage<Void> retry(Delivery d, InboundMessage message, Duration delay) {
+        return onSessionThread(d, message, "retry", () -> {
+            Message copy = JmsMessageCodec.copy(d, session, Map.of());
+            JmsMessageCodec.prepareRetry(copy, message.deliveryAttempt() + 1, delay.toMillis());
+            producer.send(queue, copy, DeliveryMode.PERSISTENT, d.message.getJMSPriority(), 0);
+            d.message.acknowledge();
+            LOG.info("source {}: {} handed back to the broker, due again in {} (attempt {} next, as {})",
+                    sourceName, message.coordinates(), delay, message.deliveryAttempt() + 1, copy.getJMSMessageID());
+        });
+    }
+
+    /** Sends a persistent copy with the envelope to the dead-letter queue, then acknowledges the original. */
+    public CompletionStage<Void> deadLetter(Delivery d, InboundMessage message, DeadLetterEnvelope envelope) {
+        return onSessionThread(d, message, "dead-letter", () -> {
+            Message copy = JmsMessageCodec.copy(d, session, envelope.toHeaders(config.deadLetterMaxHeaderBytes()));
+            producer.send(deadLetterQueue, copy, DeliveryMode.PERSISTENT, d.message.getJMSPriority(), 0);
+            d.message.acknowledge();
+            LOG.info("source {}: {} dead-lettered to {} as {}: {}", sourceName, message.coordinates(),
+                    config.deadLetterQueue(), copy.getJMSMessageID(), envelope.reasonCode());
+        });
+    }
+
+    private interface SessionCall {
+        void run() throws JMSException;
+    }
+
+    private CompletionStage<Void> onSessionThread(Delivery d, InboundMessage message, String what, SessionCall call) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (this) {
             if (acceptingTasks) {
-                tasks.add(() -> perform(d, message, s, done));
+                tasks.add(() -> perform(d, message, what, call, done));
                 return done;
             }
         }
@@ -235,51 +228,22 @@ public final class ConsumerWorker implements Runnable {
         return done;
     }
 
-    private void perform(Delivery d, InboundMessage message, Settlement s, CompletableFuture<Void> done) {
-        if (d.session != session || !inFlight.contains(d)) {
+    private void perform(Delivery d, InboundMessage message, String what, SessionCall call, CompletableFuture<Void> done) {
+        if (d.session != session || !delivered.contains(d)) {
             done.completeExceptionally(new IllegalStateException("the session of " + message.coordinates()
                     + " was lost; the broker delivers the message again"));
             return;
         }
         try {
-            switch (s.kind()) {
-                case RETRY: {
-                    Message copy = JmsMessageCodec.copy(d, session, Map.of());
-                    JmsMessageCodec.prepareRetry(copy, d.attempt + 1, s.delay().toMillis());
-                    producer.send(queue, copy, DeliveryMode.PERSISTENT, d.message.getJMSPriority(), 0);
-                    d.message.acknowledge();
-                    LOG.info("source {}: {} handed back to the broker, due again in {} (attempt {} next, as {})",
-                            sourceName, message.coordinates(), s.delay(), d.attempt + 1, copy.getJMSMessageID());
-                    break;
-                }
-                case DEAD_LETTER: {
-                    Message copy = JmsMessageCodec.copy(d, session, s.envelope().toHeaders(config.deadLetterMaxHeaderBytes()));
-                    producer.send(deadLetterQueue, copy, DeliveryMode.PERSISTENT, d.message.getJMSPriority(), 0);
-                    d.message.acknowledge();
-                    LOG.info("source {}: {} dead-lettered to {} as {}: {}", sourceName, message.coordinates(),
-                            config.deadLetterQueue(), copy.getJMSMessageID(), s.envelope().reasonCode());
-                    break;
-                }
-                case ACK:
-                default:
-                    d.message.acknowledge();
-                    LOG.debug("source {}: {} acknowledged", sourceName, message.coordinates());
-                    break;
-            }
-            forget(d);
+            call.run();
+            delivered.remove(d);
             done.complete(null);
         } catch (JMSException | RuntimeException e) {
-            LOG.warn("source {}: settling {} as {} failed; it is delivered again in {}: {}", sourceName,
-                    message.coordinates(), s, config.reconnectDelay(), ConnectionSupervisor.describe(e));
-            toRedeliver.addLast(d);
-            redeliverAt.addLast(System.nanoTime() + config.reconnectDelay().toNanos());
+            LOG.warn("source {}: {} of {} failed; it is delivered again in {}: {}", sourceName, what,
+                    message.coordinates(), config.reconnectDelay(), AbstractBrokerSource.describe(e));
+            owner.redeliverLater(d, message); // the session still holds it: the broker would not
             done.completeExceptionally(e);
         }
-    }
-
-    private void forget(Delivery d) {
-        delivered.remove(d);
-        inFlight.remove(d);
     }
 
     /** Closes the session: the broker gets back every message this consumer did not acknowledge. */
@@ -288,17 +252,15 @@ public final class ConsumerWorker implements Runnable {
         session = null;
         producer = null;
         held = null;
-        toRedeliver.clear();
-        redeliverAt.clear();
         for (Delivery d : delivered) {
-            inFlight.remove(d);
+            owner.returnedToBroker(d);
         }
         delivered.clear();
         if (s != null) {
             try {
                 s.close();
             } catch (JMSException | RuntimeException e) {
-                LOG.debug("source {}: closing session of consumer {}: {}", sourceName, index, ConnectionSupervisor.describe(e));
+                LOG.debug("source {}: closing session of consumer {}: {}", sourceName, index, AbstractBrokerSource.describe(e));
             }
         }
     }

@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 /**
  * One configuration key, declared once: its name, type, default, description and rules. The same
  * declaration parses and validates the value, prints it safely (secrets masked) and generates the
- * row of the configuration table in {@code docs/CONFIGURATION.md}, so code and docs cannot drift.
+ * row of every configuration table ({@link ConfigDocs}), so code and docs cannot drift.
  *
  * <p>Names are relative ({@code retry.initial-delay}); the caller's prefix is added when reading,
  * and appears in every error message.
@@ -103,6 +103,19 @@ public final class ConfigKey<T> {
     /** The same key whose value is never printed (passwords, keys). */
     public ConfigKey<T> secret() {
         return new ConfigKey<>(name, type, defaultValue, required, description, parser, rules, true);
+    }
+
+    /**
+     * The same key with another default. For a concept declared once and shared by several
+     * adapters ({@link SourceKeys}) whose brokers call for different defaults.
+     */
+    public ConfigKey<T> withDefault(T value) {
+        return new ConfigKey<>(name, type, value, false, description, parser, rules, secret);
+    }
+
+    /** The same key with another description, for an adapter that gives a shared key a further use. */
+    public ConfigKey<T> withDescription(String text) {
+        return new ConfigKey<>(name, type, defaultValue, required, text, parser, rules, secret);
     }
 
     /** The same key with one more rule; {@code text} completes "the value ...", e.g. "must be at least 1". */

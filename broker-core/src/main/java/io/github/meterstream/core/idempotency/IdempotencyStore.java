@@ -17,7 +17,7 @@ import java.time.Duration;
  * <p>Implementations are thread-safe. A store that shares its state between processes (the JDBC
  * store) must make {@code claim} atomic across them: two nodes claiming one key at the same moment
  * get {@code CLAIMED} once. A store that cannot reach its backing state throws {@link
- * io.github.meterstream.core.TransientFailure}.
+ * io.github.meterstream.core.failure.TransientFailure}.
  */
 public interface IdempotencyStore {
 

@@ -1,31 +1,23 @@
 package io.github.meterstream.core.idempotency;
 
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.config.ConfigKey;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import org.slf4j.Logger;
@@ -64,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * retries the message and, when the failures persist, pauses consumption until the database is
  * back. Each operation borrows one connection from the {@link DataSource} and returns it before
  * returning, so give the store a pooled data source in production.
+ *
+ * <p>(Over 400 lines on purpose: the claim protocol, claim, take-over, renew, abandon, release and
+ * complete, is one state machine over one row and reads best in one place; its SQL text and DDL
+ * are in {@code IdempotencyTable}, about half of the rest is this specification.)
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -85,13 +81,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcIdempotencyStore.class);
 
-    // 63: PostgreSQL's limit, the lowest of the three. Unquoted everywhere, so H2 folding it to upper
-    // case and PostgreSQL to lower case is harmless: every statement names it the same way.
-    private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-    private static final Pattern DDL_TABLE_NAME = Pattern.compile("\\b" + DEFAULT_TABLE_NAME + "\\b");
-    private static final String RESOURCE_DIR = "/io/github/meterstream/core/idempotency/";
-    private static final String CLAIMED = "CLAIMED";
-    private static final String COMPLETED = "COMPLETED";
     // Each attempt that loses a race saw the row change between two statements, i.e. another node
     // claimed, released or completed it just then. Giving up after a few and answering IN_PROGRESS
     // makes the pipeline retry later, which is right: someone else is acting on that key.
@@ -118,15 +107,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 }
             }));
 
-    private final String insertClaim;
-    private final String selectRow;
-    private final String takeOverExpired;
-    private final String takeOverDead;
-    private final String renewClaim;
-    private final String abandonClaim;
-    private final String completeClaim;
-    private final String deleteClaim;
-    private final String purgeCompleted;
+    private final IdempotencyTable sql;
 
     /**
      * A store in {@code tableName} of {@code dataSource}.
@@ -146,31 +127,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             throw new IllegalArgumentException("idempotency node id " + NODE_ID.ruleTexts().get(0) + ", was '" + nodeId + "'");
         }
         this.owner = nodeId + '/' + INSTANCE;
-        // The name is spliced into SQL text (identifiers cannot be bind parameters), hence the strict rule.
-        if (!isPlainIdentifier(tableName)) {
-            throw new IllegalArgumentException("idempotency table name " + TABLE_NAME.ruleTexts().get(0)
-                    + ", was '" + tableName + "'");
-        }
-        String pk = " WHERE key_namespace = ? AND key_scope = ? AND key_id = ?";
-        insertClaim = "INSERT INTO " + table + " (key_namespace, key_scope, key_id, fingerprint, state, claim_token,"
-                + " claimed_by, lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, '" + CLAIMED + "', ?, ?, ?, ?, ?)";
-        selectRow = "SELECT fingerprint, state, claim_token, lease_until, claimed_by FROM " + table + pk;
-        // state = CLAIMED matters as much as the token: complete() keeps the token, so a row read as
-        // CLAIMED may be COMPLETED under the same token by the time this runs.
-        takeOverExpired = "UPDATE " + table + " SET claim_token = ?, claimed_by = ?, lease_until = ?, updated_at = ?" + pk
-                + " AND state = '" + CLAIMED + "' AND claim_token = ? AND lease_until <= ?";
-        // A dead claim (abandoned by this store, or left by this node's previous life) is taken over
-        // whatever its lease says; the token condition still makes one taker win.
-        takeOverDead = "UPDATE " + table + " SET claim_token = ?, claimed_by = ?, lease_until = ?, updated_at = ?" + pk
-                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
-        renewClaim = "UPDATE " + table + " SET lease_until = ?, updated_at = ?" + pk
-                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
-        abandonClaim = "UPDATE " + table + " SET lease_until = 0, updated_at = ?" + pk
-                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
-        completeClaim = "UPDATE " + table + " SET state = '" + COMPLETED + "', updated_at = ?" + pk
-                + " AND state = '" + CLAIMED + "' AND claim_token = ?";
-        deleteClaim = "DELETE FROM " + table + pk + " AND state = '" + CLAIMED + "' AND claim_token = ?";
-        purgeCompleted = "DELETE FROM " + table + " WHERE state = '" + COMPLETED + "' AND updated_at < ?";
+        this.sql = new IdempotencyTable(tableName);
     }
 
     /** A store in {@link #DEFAULT_TABLE_NAME}, with leases from the system clock. */
@@ -208,7 +165,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     static boolean isPlainIdentifier(String name) {
-        return name != null && PLAIN_IDENTIFIER.matcher(name).matches();
+        return IdempotencyTable.isPlainIdentifier(name);
     }
 
     /**
@@ -220,57 +177,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public void createTableIfAbsent() {
         try (Connection c = dataSource.getConnection()) {
-            String product = c.getMetaData().getDatabaseProductName();
-            String resource = ddlResourceFor(product);
-            for (String statement : statements(readResource(resource))) {
-                try (Statement s = c.createStatement()) {
-                    s.execute(DDL_TABLE_NAME.matcher(statement).replaceAll(Matcher.quoteReplacement(table)));
-                }
-            }
-            LOG.info("Idempotency table {} is ready ({} from {}), node {}", table, product, resource, nodeId);
+            String applied = sql.createIfAbsent(c);
+            LOG.info("Idempotency table {} is ready ({}), node {}", table, applied, nodeId);
         } catch (SQLException e) {
             throw new TransientFailure("could not create idempotency table " + table + ": " + e.getMessage(), e);
         }
     }
 
     static String ddlResourceFor(String databaseProductName) {
-        String p = databaseProductName == null ? "" : databaseProductName.toLowerCase(Locale.ROOT);
-        if (p.contains("postgresql")) {
-            return "ddl-postgresql.sql";
-        }
-        if (p.contains("mysql") || p.contains("mariadb") || p.equals("h2")) {
-            return "ddl.sql";
-        }
-        throw new IllegalStateException("no idempotency DDL for database '" + databaseProductName
-                + "'; supported: MySQL, MariaDB, PostgreSQL, H2. Adapt " + RESOURCE_DIR + "ddl.sql and apply it by hand");
-    }
-
-    private static String readResource(String name) {
-        try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream(RESOURCE_DIR + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + RESOURCE_DIR + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read classpath resource " + RESOURCE_DIR + name, e);
-        }
-    }
-
-    /** The statements of a DDL file: line comments dropped, split on ';' (the files hold no literal ';'). */
-    private static List<String> statements(String script) {
-        StringBuilder sql = new StringBuilder();
-        for (String line : script.split("\n")) {
-            if (!line.trim().startsWith("--")) {
-                sql.append(line).append('\n');
-            }
-        }
-        List<String> out = new ArrayList<>();
-        for (String s : sql.toString().split(";")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return out;
+        return IdempotencyTable.ddlResourceFor(databaseProductName);
     }
 
     // Every statement runs in autocommit mode, on its own: the INSERT that may hit the primary key,
@@ -291,7 +206,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 if (insertClaim(c, key, fingerprint, token, leaseUntil, now)) {
                     return ClaimResult.claimed(token);
                 }
-                try (PreparedStatement s = c.prepareStatement(selectRow)) {
+                try (PreparedStatement s = c.prepareStatement(sql.selectRow)) {
                     bindKey(s, 1, key);
                     try (ResultSet rs = s.executeQuery()) {
                         if (!rs.next()) {
@@ -305,7 +220,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                         if (!storedFingerprint.equals(fingerprint)) {
                             return ClaimResult.conflict(storedFingerprint);
                         }
-                        if (COMPLETED.equals(state)) {
+                        if (IdempotencyTable.COMPLETED.equals(state)) {
                             return ClaimResult.duplicate();
                         }
                         if (storedLeaseUntil > now) {
@@ -313,12 +228,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                             if (dead == null) {
                                 return ClaimResult.inProgress();
                             }
-                            if (takeOver(c, takeOverDead, key, storedToken, token, leaseUntil, now, false)) {
+                            if (takeOver(c, sql.takeOverDead, key, storedToken, token, leaseUntil, now, false)) {
                                 abandonedTokens.remove(storedToken);
                                 LOG.info("Node {} took over the claim on {} at once: {}", owner, key, dead);
                                 return ClaimResult.takenOver(token);
                             }
-                        } else if (takeOver(c, takeOverExpired, key, storedToken, token, leaseUntil, now, true)) {
+                        } else if (takeOver(c, sql.takeOverExpired, key, storedToken, token, leaseUntil, now, true)) {
                             abandonedTokens.remove(storedToken);
                             LOG.info("Node {} took over the expired claim on {} from {} (lease ended {} ms ago)",
                                     owner, key, storedOwner, now - storedLeaseUntil);
@@ -347,7 +262,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     private boolean insertClaim(Connection c, IdempotencyKey key, String fingerprint, String token, long leaseUntil,
                                 long now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(insertClaim)) {
+        try (PreparedStatement s = c.prepareStatement(sql.insertClaim)) {
             int i = bindKey(s, 1, key);
             s.setString(i++, fingerprint);
             s.setString(i++, token);
@@ -401,7 +316,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     @Override
     public void complete(IdempotencyKey key, String claimToken) {
         Objects.requireNonNull(key, "key");
-        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(completeClaim)) {
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(sql.completeClaim)) {
             s.setLong(1, clock.millis());
             int i = bindKey(s, 2, key);
             s.setString(i, claimToken);
@@ -417,7 +332,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public boolean renew(IdempotencyKey key, String claimToken, Duration lease) {
         Objects.requireNonNull(key, "key");
         long now = clock.millis();
-        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(renewClaim)) {
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(sql.renewClaim)) {
             s.setLong(1, now + lease.toMillis());
             s.setLong(2, now);
             int i = bindKey(s, 3, key);
@@ -434,7 +349,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         // Remembered before the database is asked: if it cannot be reached, this store's next claim
         // of the key still knows that this claim is dead.
         abandonedTokens.add(claimToken);
-        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(abandonClaim)) {
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(sql.abandonClaim)) {
             s.setLong(1, clock.millis());
             int i = bindKey(s, 2, key);
             s.setString(i, claimToken);
@@ -448,7 +363,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     @Override
     public void release(IdempotencyKey key, String claimToken) {
         Objects.requireNonNull(key, "key");
-        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(deleteClaim)) {
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(sql.deleteClaim)) {
             int i = bindKey(s, 1, key);
             s.setString(i, claimToken);
             if (s.executeUpdate() == 0) {
@@ -470,7 +385,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public int purgeCompletedBefore(Instant cutoff) {
         Objects.requireNonNull(cutoff, "cutoff");
-        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(purgeCompleted)) {
+        try (Connection c = autoCommitConnection(); PreparedStatement s = c.prepareStatement(sql.purgeCompleted)) {
             s.setLong(1, cutoff.toEpochMilli());
             int deleted = s.executeUpdate();
             LOG.info("Purged {} idempotency keys completed before {} from {}", deleted, cutoff, table);

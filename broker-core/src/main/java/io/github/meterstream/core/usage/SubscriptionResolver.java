@@ -13,8 +13,8 @@ public interface SubscriptionResolver {
      * possibly several times per message, so it should cache.
      *
      * @param tenantId the tenant id (lower case), or {@code apiKey:<key>} when the contract has no API key resolver
-     * @throws io.github.meterstream.core.PermanentFailure when no such subscription exists (the message is dead-lettered)
-     * @throws io.github.meterstream.core.TransientFailure when it cannot tell now (the message is retried)
+     * @throws io.github.meterstream.core.failure.PermanentFailure when no such subscription exists (the message is dead-lettered)
+     * @throws io.github.meterstream.core.failure.TransientFailure when it cannot tell now (the message is retried)
      */
     String subscriptionId(String tenantId, String externalKey);
 

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageContract;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageContract;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.ReasonCodes;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import io.github.meterstream.core.usage.internal.UsageJson;
 import io.github.meterstream.core.usage.internal.UsageKeys;
@@ -70,7 +70,7 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
      * called on a worker thread, from {@link #idempotencyKey} and {@link #fingerprint}, possibly
      * several times per message, so it should cache. It returns the tenant id, or throws {@link
      * PermanentFailure} for an unknown key (the message is dead-lettered) or {@link
-     * io.github.meterstream.core.TransientFailure} when it cannot tell now.
+     * io.github.meterstream.core.failure.TransientFailure} when it cannot tell now.
      */
     public UsageMessageContract withApiKeyResolver(Function<String, String> resolver) {
         return new UsageMessageContract(config, Objects.requireNonNull(resolver, "resolver"), subscriptionResolver);

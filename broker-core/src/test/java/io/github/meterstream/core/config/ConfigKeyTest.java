@@ -1,6 +1,6 @@
 package io.github.meterstream.core.config;
 
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.github.meterstream.core.idempotency;
 
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

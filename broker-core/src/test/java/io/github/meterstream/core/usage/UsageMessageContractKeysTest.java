@@ -1,6 +1,6 @@
 package io.github.meterstream.core.usage;
 
-import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.core.idempotency.ClaimResult;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
@@ -220,10 +220,10 @@ class UsageMessageContractKeysTest {
             assertThatThrownBy(() -> resolving.idempotencyKey(unknown)).isInstanceOf(PermanentFailure.class);
 
             UsageMessageContract down = contract.withSubscriptionResolver((tenant, key) -> {
-                throw new io.github.meterstream.core.TransientFailure("database down", null);
+                throw new io.github.meterstream.core.failure.TransientFailure("database down", null);
             });
             UsageMessage m = decode(down, byExternalKey);
-            assertThatThrownBy(() -> down.idempotencyKey(m)).isInstanceOf(io.github.meterstream.core.TransientFailure.class);
+            assertThatThrownBy(() -> down.idempotencyKey(m)).isInstanceOf(io.github.meterstream.core.failure.TransientFailure.class);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.github.meterstream.core.usage;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.ReasonCodes;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;

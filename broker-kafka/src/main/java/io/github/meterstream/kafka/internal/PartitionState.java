@@ -2,7 +2,9 @@ package io.github.meterstream.kafka.internal;
 
 import org.apache.kafka.common.TopicPartition;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
@@ -97,10 +99,6 @@ public final class PartitionState {
         return owned;
     }
 
-    public synchronized int inFlightCount() {
-        return inFlight.size();
-    }
-
     /** Waits until nothing of this partition is in flight, or until {@code deadlineNanos}; true if drained. */
     public synchronized boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
         while (!inFlight.isEmpty()) {
@@ -130,12 +128,17 @@ public final class PartitionState {
         committed = Math.max(committed, offset);
     }
 
-    /** This consumer no longer owns the partition: every later settlement is refused. */
-    public synchronized void release() {
+    /**
+     * This consumer no longer owns the partition: every later settlement is refused. Returns the
+     * deliveries that were in flight, so that the source stops counting them.
+     */
+    public synchronized List<Delivery> release() {
         owned = false;
+        List<Delivery> wereInFlight = new ArrayList<>(inFlight.values());
         inFlight.clear();
         unsettled.clear();
         notifyAll();
+        return wereInFlight;
     }
 
     @Override

@@ -98,13 +98,13 @@ public final class ClientConnectionFactory {
             KeyManager[] keyManagers = null;
             if (config.keystorePath() != null) {
                 char[] pw = chars(config.keystorePassword());
-                KeyStore ks = load(config.keystorePath(), pw, config.fullKey(RabbitMqSourceConfig.TLS_KEYSTORE_PASSWORD));
+                KeyStore ks = load(config.keystorePath(), config.keystoreType(), pw, config.fullKey(RabbitMqSourceConfig.TLS_KEYSTORE_PASSWORD));
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, pw);
                 keyManagers = kmf.getKeyManagers();
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(config.truststorePath() == null ? null : load(config.truststorePath(), chars(config.truststorePassword()),
+            tmf.init(config.truststorePath() == null ? null : load(config.truststorePath(), config.truststoreType(), chars(config.truststorePassword()),
                     config.fullKey(RabbitMqSourceConfig.TLS_TRUSTSTORE_PASSWORD)));
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(keyManagers, tmf.getTrustManagers(), null);
@@ -118,13 +118,13 @@ public final class ClientConnectionFactory {
         return s == null ? new char[0] : s.toCharArray();
     }
 
-    private static KeyStore load(Path path, char[] password, String passwordKey) throws GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
+    private static KeyStore load(Path path, String type, char[] password, String passwordKey) throws GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(type);
         try (InputStream in = Files.newInputStream(path)) {
             ks.load(in, password);
         } catch (IOException e) {
-            throw new IllegalStateException("PKCS12 store " + path + " could not be read (wrong " + passwordKey
-                    + ", or not PKCS12): " + e.getMessage(), e);
+            throw new IllegalStateException(type + " store " + path + " could not be read (wrong " + passwordKey
+                    + ", or not " + type + "): " + e.getMessage(), e);
         }
         return ks;
     }

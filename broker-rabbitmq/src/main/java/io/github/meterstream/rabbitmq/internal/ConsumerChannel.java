@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.github.meterstream.core.source.DeliveryGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ import java.util.function.Consumer;
  *   <li>The client's dispatch thread only appends deliveries to a local buffer (at most
  *       {@code prefetch} long, since the broker sends no more unacknowledged ones).</li>
  *   <li>A delivery thread of ours hands them to the receiver in broker order while the {@link
- *       FlowGate} is open. Pausing therefore keeps the consumer and the connection alive: the
+ *       DeliveryGate} is open. Pausing therefore keeps the consumer and the connection alive: the
  *       broker stops at the prefetch limit, nothing is cancelled or requeued.</li>
  *   <li>Every operation on the channel (ack, nack, cancel) runs on one thread per channel, so
  *       settlements from any thread never use the channel concurrently.</li>
@@ -77,7 +78,7 @@ public final class ConsumerChannel {
     private final String name;
     private final Connection connection;
     private final String queue;
-    private final FlowGate gate;
+    private final DeliveryGate gate;
     private final Receiver receiver;
     private final ScheduledExecutorService operations;
     private final Duration retryInterval;
@@ -93,11 +94,11 @@ public final class ConsumerChannel {
     private String lastResubscribeFailure;
 
     /** A consumer that re-subscribes without checking the topology, every second, telling nobody. */
-    public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver) throws IOException {
+    public ConsumerChannel(Connection connection, String name, String queue, DeliveryGate gate, Receiver receiver) throws IOException {
         this(connection, name, queue, gate, receiver, Duration.ofSeconds(1), () -> { }, NO_LISTENER);
     }
 
-    public ConsumerChannel(Connection connection, String name, String queue, FlowGate gate, Receiver receiver,
+    public ConsumerChannel(Connection connection, String name, String queue, DeliveryGate gate, Receiver receiver,
                            Duration retryInterval, TopologyCheck topology, SubscriptionListener listener) throws IOException {
         this.name = name;
         this.connection = connection;

@@ -1,8 +1,7 @@
 package io.github.meterstream.rabbitmq.internal;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.Settlement;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.InboundMessage;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,9 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Does what a {@link Settlement} asks, in an order that never loses a message:
+ * Does what a retry or dead-letter settlement asks, in an order that never loses a message:
  * <ul>
- *   <li>ack: basic.ack on the delivering channel;</li>
  *   <li>retry: publish a copy to the retry queue of the delay's bucket, wait for the publisher
  *       confirm, then ack the original;</li>
  *   <li>dead-letter: publish a copy with the envelope headers to the dead-letter exchange, wait
@@ -47,37 +45,41 @@ public final class DeliverySettler {
         return buckets.get(buckets.size() - 1);
     }
 
-    public CompletableFuture<Void> settle(Delivery d, InboundMessage message, Settlement s) {
-        if (s.kind() != Settlement.Kind.ACK && !d.channel().isCurrent(d)) {
-            // its channel closed since: the broker delivers the original again, so a copy now would
-            // only be a duplicate in the retry or dead-letter queue
-            return CompletableFuture.failedFuture(new IllegalStateException("the channel that delivered tag " + d.deliveryTag()
-                    + " on queue '" + config.queue() + "' is closed; no " + s.kind() + " copy published, the broker delivers "
-                    + "the message again"));
+    /** Publishes a copy to the retry queue of the delay's bucket, waits for the confirm, then acks the original. */
+    public CompletableFuture<Void> retry(Delivery d, InboundMessage message, Duration delay) {
+        if (!d.channel().isCurrent(d)) {
+            return channelGone(d, "retry");
         }
-        switch (s.kind()) {
-            case RETRY: {
-                Duration bucket = bucketFor(s.delay(), config.retryDelays());
-                String retryQueue = config.retryQueue(bucket);
-                CompletableFuture<Void> copied = publisher.publish("", retryQueue,
-                        MessageHeaders.retryCopy(d.properties(), message.deliveryAttempt()), d.body());
-                return copyThenAck(d, copied, "retry copy to queue '" + retryQueue + "'").thenRun(() ->
-                        LOG.info("Retry copy confirmed in queue '{}' (delay {} requested, {} applied), original acked: {}, attempt {}",
-                                retryQueue, s.delay(), bucket, message.coordinates(), message.deliveryAttempt()));
-            }
-            case DEAD_LETTER: {
-                DeadLetterEnvelope envelope = s.envelope();
-                CompletableFuture<Void> copied = publisher.publish(config.deadLetterExchange(), config.queue(),
-                        MessageHeaders.deadLetterCopy(d.properties(), envelope.toHeaders(config.maxHeaderBytes())), d.body());
-                return copyThenAck(d, copied, "dead-letter copy to exchange '" + config.deadLetterExchange() + "'").thenRun(() ->
-                        LOG.info("Dead-letter copy confirmed via exchange '{}', original acked: {} ({}, tenant {}, trackingId {})",
-                                config.deadLetterExchange(), message.coordinates(), envelope.reasonCode(), envelope.tenant(),
-                                envelope.trackingId()));
-            }
-            case ACK:
-            default:
-                return d.channel().ack(d);
+        Duration bucket = bucketFor(delay, config.retryDelays());
+        String retryQueue = config.retryQueue(bucket);
+        CompletableFuture<Void> copied = publisher.publish("", retryQueue,
+                MessageHeaders.retryCopy(d.properties(), message.deliveryAttempt()), d.body());
+        return copyThenAck(d, copied, "retry copy to queue '" + retryQueue + "'").thenRun(() ->
+                LOG.info("Retry copy confirmed in queue '{}' (delay {} requested, {} applied), original acked: {}, attempt {}",
+                        retryQueue, delay, bucket, message.coordinates(), message.deliveryAttempt()));
+    }
+
+    /** Publishes a copy with the envelope to the dead-letter exchange, waits for the confirm, then acks the original. */
+    public CompletableFuture<Void> deadLetter(Delivery d, InboundMessage message, DeadLetterEnvelope envelope) {
+        if (!d.channel().isCurrent(d)) {
+            return channelGone(d, "dead-letter");
         }
+        CompletableFuture<Void> copied = publisher.publish(config.deadLetterExchange(), config.queue(),
+                MessageHeaders.deadLetterCopy(d.properties(), envelope.toHeaders(config.maxHeaderBytes())), d.body());
+        return copyThenAck(d, copied, "dead-letter copy to exchange '" + config.deadLetterExchange() + "'").thenRun(() ->
+                LOG.info("Dead-letter copy confirmed via exchange '{}', original acked: {} ({}, tenant {}, trackingId {})",
+                        config.deadLetterExchange(), message.coordinates(), envelope.reasonCode(), envelope.tenant(),
+                        envelope.trackingId()));
+    }
+
+    /**
+     * Its channel closed since: the broker delivers the original again, so a copy now would only be a
+     * duplicate in the retry or dead-letter queue.
+     */
+    private CompletableFuture<Void> channelGone(Delivery d, String kind) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the channel that delivered tag " + d.deliveryTag()
+                + " on queue '" + config.queue() + "' is closed; no " + kind + " copy published, the broker delivers "
+                + "the message again"));
     }
 
     private static CompletableFuture<Void> copyThenAck(Delivery d, CompletableFuture<Void> copied, String what) {

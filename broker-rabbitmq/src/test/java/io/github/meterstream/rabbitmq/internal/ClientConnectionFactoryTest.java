@@ -49,7 +49,7 @@ class ClientConnectionFactoryTest {
     @DisplayName("address, credentials and automatic recovery are set")
     void plain() {
         ConnectionFactory f = ClientConnectionFactory.create(config("host", "rabbit.internal", "port", "5673",
-                "virtual-host", "billing", "username", "meter", "password", "pw", "recovery-interval", "2s"), "usage");
+                "virtual-host", "billing", "username", "meter", "password", "pw", "reconnect-delay", "2s"), "usage");
         assertThat(f.getHost()).isEqualTo("rabbit.internal");
         assertThat(f.getPort()).isEqualTo(5673);
         assertThat(f.getVirtualHost()).isEqualTo("billing");

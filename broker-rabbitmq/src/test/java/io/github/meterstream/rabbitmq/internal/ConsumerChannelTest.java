@@ -1,5 +1,7 @@
 package io.github.meterstream.rabbitmq.internal;
 
+import io.github.meterstream.core.source.DeliveryGate;
+
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
@@ -32,7 +34,7 @@ class ConsumerChannelTest {
 
     private final RabbitMqTestBroker broker = new RabbitMqTestBroker("/");
     private Connection connection;
-    private final FlowGate gate = new FlowGate();
+    private final DeliveryGate gate = new DeliveryGate();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -79,7 +81,7 @@ class ConsumerChannelTest {
     @DisplayName("reopened after a channel error leaves one consumer after a connection recovery: every message acked once, no channel leaked")
     void noZombieConsumerAfterReopenAndRecovery() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        RabbitMqSourceConfig config = broker.config("meterstream-zombie-" + id, "recovery-interval", "500ms");
+        RabbitMqSourceConfig config = broker.config("meterstream-zombie-" + id, "reconnect-delay", "500ms");
         broker.declare(config);
         String connectionName = "meterstream-zombie-test-" + id;
         connection = ClientConnectionFactory.create(config, "zombie-test").newConnection(connectionName);

@@ -1,7 +1,7 @@
 package io.github.meterstream.testkit.faults;
 
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.PipelineConfig;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.testkit.IdPayloadContract;
 import io.github.meterstream.testkit.InMemoryBroker;

@@ -1,18 +1,19 @@
 package io.github.meterstream.testkit.pipeline;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.FailurePolicy;
-import io.github.meterstream.core.HeldFailure;
-import io.github.meterstream.core.MessageEvent;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.PipelineListener;
-import io.github.meterstream.core.ReasonCodes;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.failure.FailurePolicy;
+import io.github.meterstream.core.failure.HeldFailure;
+import io.github.meterstream.core.event.MessageEvent;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.pipeline.internal.ManualTime;
+import io.github.meterstream.core.event.PipelineListener;
+import io.github.meterstream.core.failure.ReasonCodes;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.testkit.InMemoryBroker;
@@ -24,9 +25,11 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +51,8 @@ class ConsumerPipelineTest {
     private final List<ConsumerPipeline<?>> pipelines = new CopyOnWriteArrayList<>();
     private final Set<String> handled = ConcurrentHashMap.newKeySet();
     private final AtomicInteger handlerCalls = new AtomicInteger();
+    /** The pipelines' time: retries, probes and lease renewals wait for the test to move it. */
+    private final ManualTime time = new ManualTime();
 
     @AfterEach
     void close() {
@@ -58,7 +63,7 @@ class ConsumerPipelineTest {
     private ConsumerPipeline<TestEvent> start(MessageHandler<TestEvent> handler, PipelineConfig config, PipelineListener listener) {
         BrokerSource source = new InMemoryBrokerSource("test", broker, QUEUE);
         ConsumerPipeline<TestEvent> p = ConsumerPipeline.builder(new TestEvent.Contract())
-                .source(source).handler(handler).config(config).listener(listener).build();
+                .source(source).handler(handler).config(config).listener(listener).timeSource(time).build();
         pipelines.add(p);
         p.start();
         return p;
@@ -75,6 +80,25 @@ class ConsumerPipelineTest {
     private static PipelineConfig fastRetries() {
         return PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(50))
                 .circuitOpenDuration(Duration.ofMillis(50)).circuitMaxOpenDuration(Duration.ofMillis(200)).build();
+    }
+
+    /**
+     * Moves the pipeline's clock from one scheduled retry or probe to the next until {@code done}:
+     * backoffs and circuit waits take no real time, however long they are configured. (Hand-backs
+     * to the in-memory broker still wait their delay in real time: the broker keeps its own.)
+     */
+    private void advanceUntil(Callable<Boolean> done) {
+        await().atMost(DEADLINE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).until(() -> {
+            if (done.call()) {
+                return true;
+            }
+            time.advanceToNextTask();
+            return false;
+        });
+    }
+
+    private Duration elapsedSince(Instant start) {
+        return Duration.between(start, time.now());
     }
 
     private List<InMemoryBroker.StoredMessage> deadLetters() {
@@ -128,7 +152,7 @@ class ConsumerPipelineTest {
                 handlerCalls.incrementAndGet();
                 throw new NullPointerException("bug in handler");
             }, config, null);
-            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            advanceUntil(() -> deadLetters().size() == 1);
             assertThat(handlerCalls).hasValue(3);
             assertThat(deadLetters().get(0).headers())
                     .containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.HANDLER_ERROR)
@@ -185,9 +209,10 @@ class ConsumerPipelineTest {
             await().during(Duration.ofMillis(500)).atMost(DEADLINE).until(() ->
                     p.stats().inFlight() <= 100 && broker.depth(QUEUE) >= n - 100 - 1 && deadLetters().isEmpty());
 
+            assertThat(p.state()).as("no probe before its time").isEqualTo(ConsumerPipeline.State.CIRCUIT_OPEN);
             down.set(false);
-            await().atMost(DEADLINE).until(() -> handled.size() == n);
-            await().atMost(DEADLINE).until(() -> p.state() == ConsumerPipeline.State.RUNNING && p.stats().inFlight() == 0);
+            advanceUntil(() -> handled.size() == n);
+            advanceUntil(() -> p.state() == ConsumerPipeline.State.RUNNING && p.stats().inFlight() == 0);
             assertThat(deadLetters()).isEmpty();
             assertThat(p.stats().deadLettered()).isZero();
             assertThat(p.stats().retried()).isPositive();
@@ -218,10 +243,10 @@ class ConsumerPipelineTest {
                 }
             });
             await().atMost(DEADLINE).until(() -> handled.size() == 50);
-            await().atMost(DEADLINE).until(() -> p.stats().retried() >= 20);
+            advanceUntil(() -> p.stats().retried() >= 20);
             assertThat(pauses).noneMatch(r -> r.startsWith("circuit"));
             released.set(true);
-            await().atMost(DEADLINE).until(() -> handled.size() == 55);
+            advanceUntil(() -> handled.size() == 55);
             assertThat(deadLetters()).isEmpty();
         }
 
@@ -230,6 +255,7 @@ class ConsumerPipelineTest {
         void isolatedRetry() {
             broker.publish(QUEUE, TestEvent.json("flaky", "k", 1));
             AtomicInteger calls = new AtomicInteger();
+            Instant start = time.now();
             start((m, ctx) -> {
                 if (calls.incrementAndGet() < 3) {
                     throw new TransientFailure("timeout", null);
@@ -237,10 +263,12 @@ class ConsumerPipelineTest {
                 handled.add(m.id);
                 assertThat(ctx.pipelineAttempt()).isEqualTo(3);
                 return MessageHandler.Outcome.PROCESSED;
-            }, PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(20))
-                    .retryInProcessAttempts(5).build(), null);
-            await().atMost(DEADLINE).until(() -> handled.contains("flaky"));
+            }, PipelineConfig.builder().retryInitialDelay(Duration.ofSeconds(5)).retryMaxDelay(Duration.ofSeconds(20))
+                    .retryJitter(0.0).retryInProcessAttempts(5).build(), null);
+            advanceUntil(() -> handled.contains("flaky"));
             assertThat(calls).hasValue(3);
+            assertThat(elapsedSince(start)).as("the two retries waited their backoff, 5 s then 10 s")
+                    .isEqualTo(Duration.ofSeconds(15));
         }
 
         @Test
@@ -257,7 +285,7 @@ class ConsumerPipelineTest {
                 return MessageHandler.Outcome.PROCESSED;
             }, PipelineConfig.builder().retryInitialDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(20))
                     .retryInProcessAttempts(2).circuitFailureThreshold(50).build(), null);
-            await().atMost(DEADLINE).until(() -> handled.contains("slow"));
+            advanceUntil(() -> handled.contains("slow"));
             assertThat(deliveryAttempts).containsExactly(1, 1, 2);
             assertThat(deadLetters()).isEmpty();
         }
@@ -272,12 +300,15 @@ class ConsumerPipelineTest {
                 + " after unclassified-failure.max-attempts runs")
         void unclassifiedLimitIsReachedWithDefaults() {
             broker.publish(QUEUE, TestEvent.json("bug", "k", 1));
+            Instant start = time.now();
             start((m, ctx) -> {
                 handlerCalls.incrementAndGet();
                 throw new IllegalStateException("bug in handler");
             }, PipelineConfig.defaults(), null);
-            await().atMost(DEADLINE).until(() -> deadLetters().size() == 1);
+            advanceUntil(() -> deadLetters().size() == 1);
             assertThat(handlerCalls).hasValue(PipelineConfig.DEFAULT_UNCLASSIFIED_MAX_ATTEMPTS);
+            // four retries at the default backoff, 200 ms doubling, each shortened by at most 20 % jitter
+            assertThat(elapsedSince(start)).isBetween(Duration.ofMillis(2400), Duration.ofMillis(3000));
             assertThat(deadLetters().get(0).headers())
                     .containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.HANDLER_ERROR);
         }
@@ -297,7 +328,7 @@ class ConsumerPipelineTest {
                             delays.add(delay);
                         }
                     });
-            await().atMost(DEADLINE).until(() -> delays.size() >= 8);
+            advanceUntil(() -> delays.size() >= 8);
             assertThat(delays.subList(0, 8)).extracting(Duration::toMillis)
                     .containsExactly(10L, 20L, 40L, 80L, 160L, 160L, 160L, 160L);
             assertThat(deadLetters()).isEmpty();
@@ -319,7 +350,7 @@ class ConsumerPipelineTest {
                 handled.add(m.id);
                 return MessageHandler.Outcome.PROCESSED;
             }, fastRetries(), null);
-            await().atMost(DEADLINE).until(() -> handled.contains("late") || !deadLetters().isEmpty());
+            advanceUntil(() -> handled.contains("late") || !deadLetters().isEmpty());
             assertThat(deadLetters()).isEmpty();
             assertThat(handled).containsExactly("late");
         }
@@ -336,7 +367,7 @@ class ConsumerPipelineTest {
                 handled.add(m.id);
                 return MessageHandler.Outcome.PROCESSED;
             }, fastRetries(), null);
-            await().atMost(DEADLINE).until(() -> handled.contains("next") && deadLetters().size() == 1);
+            advanceUntil(() -> handled.contains("next") && deadLetters().size() == 1);
             assertThat(deadLetters().get(0).headers())
                     .containsEntry(DeadLetterEnvelope.REASON_CODE, ReasonCodes.HANDLER_ERROR)
                     .containsEntry(DeadLetterEnvelope.EXCEPTION_CLASS, StackOverflowError.class.getName());
@@ -355,7 +386,7 @@ class ConsumerPipelineTest {
                 handled.add(m.id);
                 return MessageHandler.Outcome.PROCESSED;
             }, fastRetries(), null);
-            await().atMost(DEADLINE).until(() -> handled.contains("once"));
+            advanceUntil(() -> handled.contains("once"));
             assertThat(seen).containsExactly(false, true);
         }
     }
@@ -453,7 +484,7 @@ class ConsumerPipelineTest {
                 }
 
                 @Override
-                public void onReceived(io.github.meterstream.core.SourceCoordinates c) {
+                public void onReceived(io.github.meterstream.core.source.SourceCoordinates c) {
                     count("received");
                 }
 
@@ -488,7 +519,7 @@ class ConsumerPipelineTest {
             ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
                 throw new TransientFailure("down", null);
             }, PipelineConfig.builder().retryInitialDelay(Duration.ofSeconds(20)).retryMaxDelay(Duration.ofSeconds(20)).build(), null);
-            await().atMost(DEADLINE).until(() -> p.stats().retried() == 1);
+            await().atMost(DEADLINE).until(() -> p.stats().retried() == 1 && time.pendingDelays().size() == 1);
             p.close(Duration.ofSeconds(2));
             assertThat(broker.peek(QUEUE)).hasSize(1);
             assertThat(deadLetters()).isEmpty();

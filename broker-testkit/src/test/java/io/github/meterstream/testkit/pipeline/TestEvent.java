@@ -1,10 +1,10 @@
 package io.github.meterstream.testkit.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.meterstream.core.InboundMessage;
-import io.github.meterstream.core.MessageContract;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.ReasonCodes;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.pipeline.MessageContract;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.ReasonCodes;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.PositiveOrZero;

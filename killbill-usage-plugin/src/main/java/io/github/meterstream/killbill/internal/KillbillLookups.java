@@ -2,8 +2,8 @@ package io.github.meterstream.killbill.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.line.KillbillLine;

@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSourceFactories;
+import io.github.meterstream.core.source.BrokerSourceFactories;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;

@@ -1,12 +1,12 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSource;
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.ConsumerPipeline;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PipelineConfig;
-import io.github.meterstream.core.PipelineStats;
-import io.github.meterstream.core.SourceHealth;
+import io.github.meterstream.core.source.BrokerSource;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.pipeline.PipelineConfig;
+import io.github.meterstream.core.pipeline.PipelineStats;
+import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
@@ -153,13 +153,11 @@ public final class MeterstreamRuntime<T> {
 
     /**
      * Splits source {@code name}'s section: {@code tenants} for the plugin, {@code pipeline.*} for
-     * the pipeline, the rest for the adapter. {@code pipeline.dead-letter.max-header-bytes} is
-     * handed to the adapter, which is what writes dead-letter headers (the pipeline does not read
-     * it); the adapter's own {@code dead-letter.max-header-bytes}, when set, wins.
+     * the pipeline, the rest for the adapter.
      *
      * @throws io.github.meterstream.core.config.ConfigException naming the key that is wrong
      */
-    static SourceSettings sourceSettings(MeterstreamConfigProperties config, String name, BrokerSourceFactories factories) {
+    static SourceSettings sourceSettings(MeterstreamConfigProperties config, String name) {
         ConfigValues section = config.source(name);
         List<String> tenants = section.get(MeterstreamConfigProperties.SOURCE_TENANTS);
         Map<String, String> forAdapter = new LinkedHashMap<>(section.asMap());
@@ -167,22 +165,11 @@ public final class MeterstreamRuntime<T> {
         ConfigValues pipelineSection = section.section(MeterstreamConfigProperties.PIPELINE_SECTION);
         pipelineSection.requireOnlyKnownKeys(PipelineConfig.KEYS, List.of());
         PipelineConfig pipelineConfig = PipelineConfig.from(pipelineSection);
-        String headerBytes = PipelineConfig.DEAD_LETTER_MAX_HEADER_BYTES.name();
-        if (pipelineSection.raw(headerBytes) != null && section.raw(headerBytes) == null) {
-            String typeKey = section.prefix() + BrokerSourceFactories.TYPE.name();
-            boolean adapterCaps = factories.factory(typeKey, section.get(BrokerSourceFactories.TYPE)).configKeys().stream()
-                    .anyMatch(k -> k.name().equals(headerBytes));
-            if (!adapterCaps) {
-                throw new io.github.meterstream.core.config.ConfigException(pipelineSection.prefix() + headerBytes,
-                        "source type " + section.get(BrokerSourceFactories.TYPE) + " writes no dead-letter headers to cap; remove it");
-            }
-            forAdapter.put(headerBytes, String.valueOf(pipelineConfig.deadLetterMaxHeaderBytes()));
-        }
         return new SourceSettings(tenants, ConfigValues.of(section.prefix(), forAdapter), pipelineConfig);
     }
 
     private Running build(String name) {
-        SourceSettings settings = sourceSettings(config, name, factories);
+        SourceSettings settings = sourceSettings(config, name);
         List<String> tenants = settings.tenants;
         PipelineConfig pipelineConfig = settings.pipeline;
         BrokerSource source = factories.create(name, settings.adapterSection, List.of(MeterstreamConfigProperties.PIPELINE_SECTION));

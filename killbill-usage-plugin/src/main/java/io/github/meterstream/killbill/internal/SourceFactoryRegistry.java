@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.BrokerSourceFactory;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.source.BrokerSourceFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

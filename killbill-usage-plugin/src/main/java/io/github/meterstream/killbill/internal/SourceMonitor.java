@@ -1,9 +1,9 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.DeadLetterEnvelope;
-import io.github.meterstream.core.MessageEvent;
-import io.github.meterstream.core.PipelineListener;
-import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.event.MessageEvent;
+import io.github.meterstream.core.event.PipelineListener;
+import io.github.meterstream.core.source.SourceCoordinates;
 
 import java.time.Clock;
 import java.time.Duration;

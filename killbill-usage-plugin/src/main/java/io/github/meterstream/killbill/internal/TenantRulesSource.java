@@ -12,7 +12,7 @@ public interface TenantRulesSource {
      * The rules of {@code tenantId}; {@link MeterstreamTenantRules#holdReason() held} ones when its
      * configuration cannot be used.
      *
-     * @throws io.github.meterstream.core.TransientFailure when they cannot be read now
+     * @throws io.github.meterstream.core.failure.TransientFailure when they cannot be read now
      */
     MeterstreamTenantRules rulesFor(UUID tenantId);
 

@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageContract;
+import io.github.meterstream.core.pipeline.MessageContract;
 
 /**
  * How the plugin reads the usage message type {@code T}: the broker-core contract that decodes and

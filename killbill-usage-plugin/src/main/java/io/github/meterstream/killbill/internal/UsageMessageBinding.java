@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageContract;
+import io.github.meterstream.core.pipeline.MessageContract;
 import io.github.meterstream.core.usage.UnitUsageRecord;
 import io.github.meterstream.core.usage.SubscriptionResolver;
 import io.github.meterstream.core.usage.UsageContractConfig;

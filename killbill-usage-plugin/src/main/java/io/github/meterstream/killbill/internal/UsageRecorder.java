@@ -1,10 +1,10 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageContext;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.ReasonCodes;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.pipeline.MessageContext;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.ReasonCodes;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.OSGIKillbill;

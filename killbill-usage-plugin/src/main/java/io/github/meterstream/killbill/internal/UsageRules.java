@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.HeldFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.HeldFailure;
 import io.github.meterstream.killbill.MeterstreamReasonCodes;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import org.slf4j.Logger;

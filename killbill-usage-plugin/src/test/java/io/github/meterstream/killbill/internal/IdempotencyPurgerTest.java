@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.idempotency.ClaimResult;
 import io.github.meterstream.core.idempotency.IdempotencyKey;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;

@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSourceFactories;
-import io.github.meterstream.core.DeadLetterEnvelope;
+import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
@@ -94,12 +94,12 @@ class MeterstreamRuntimeTest {
         return start(p, store, new InMemoryBrokerSourceFactory());
     }
 
-    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, io.github.meterstream.core.BrokerSourceFactory... extra) {
+    MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, io.github.meterstream.core.source.BrokerSourceFactory... extra) {
         return start(p, store, t -> MeterstreamTenantRules.defaults(), extra);
     }
 
     MeterstreamRuntime<UsageMessage> start(Properties p, IdempotencyStore store, TenantRulesSource tenantRules,
-                                           io.github.meterstream.core.BrokerSourceFactory... extra) {
+                                           io.github.meterstream.core.source.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
         MeterstreamRuntime<UsageMessage> r = MeterstreamAssembly.build(config, kb, KillbillLines.detect(), Clock.systemUTC(),
@@ -283,7 +283,7 @@ class MeterstreamRuntimeTest {
     @Test
     @DisplayName("a source whose start throws an Error (a class missing in the container) is reported by the healthcheck; the plugin stays up")
     void sourceStartLinkageError() {
-        io.github.meterstream.core.BrokerSourceFactory broken = new io.github.meterstream.core.BrokerSourceFactory() {
+        io.github.meterstream.core.source.BrokerSourceFactory broken = new io.github.meterstream.core.source.BrokerSourceFactory() {
             @Override
             public String type() {
                 return "broken";
@@ -295,17 +295,17 @@ class MeterstreamRuntimeTest {
             }
 
             @Override
-            public io.github.meterstream.core.BrokerSource create(String name, io.github.meterstream.core.config.ConfigValues values) {
-                return (io.github.meterstream.core.BrokerSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                        new Class<?>[] {io.github.meterstream.core.BrokerSource.class}, (proxy, method, args) -> {
+            public io.github.meterstream.core.source.BrokerSource create(String name, io.github.meterstream.core.config.ConfigValues values) {
+                return (io.github.meterstream.core.source.BrokerSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.github.meterstream.core.source.BrokerSource.class}, (proxy, method, args) -> {
                             switch (method.getName()) {
                                 case "name":
                                     return name;
                                 case "start":
                                     throw new NoClassDefFoundError("javax/security/sasl/SaslException");
                                 case "health":
-                                    return io.github.meterstream.core.SourceHealth.of(
-                                            io.github.meterstream.core.SourceHealth.State.NOT_STARTED, "", Instant.now());
+                                    return io.github.meterstream.core.source.SourceHealth.of(
+                                            io.github.meterstream.core.source.SourceHealth.State.NOT_STARTED, "", Instant.now());
                                 case "hashCode":
                                     return System.identityHashCode(proxy);
                                 case "equals":

@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageEvent;
-import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.event.MessageEvent;
+import io.github.meterstream.core.source.SourceCoordinates;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.BrokerSourceFactories;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 
 import java.util.Map;
@@ -10,14 +9,16 @@ public final class SourceSettingsProbe {
 
     public final String pipeline;
     public final Map<String, String> adapterSection;
+    public final java.util.List<String> tenants;
 
-    private SourceSettingsProbe(String pipeline, Map<String, String> adapterSection) {
+    private SourceSettingsProbe(String pipeline, Map<String, String> adapterSection, java.util.List<String> tenants) {
         this.pipeline = pipeline;
         this.adapterSection = adapterSection;
+        this.tenants = tenants;
     }
 
-    public static SourceSettingsProbe of(MeterstreamConfigProperties config, BrokerSourceFactories factories) {
-        MeterstreamRuntime.SourceSettings s = MeterstreamRuntime.sourceSettings(config, "usage", factories);
-        return new SourceSettingsProbe(s.pipeline.toString(), s.adapterSection.asMap());
+    public static SourceSettingsProbe of(MeterstreamConfigProperties config) {
+        MeterstreamRuntime.SourceSettings s = MeterstreamRuntime.sourceSettings(config, "usage");
+        return new SourceSettingsProbe(s.pipeline.toString(), s.adapterSection.asMap(), s.tenants);
     }
 }

@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageContext;
-import io.github.meterstream.core.SourceCoordinates;
+import io.github.meterstream.core.pipeline.MessageContext;
+import io.github.meterstream.core.source.SourceCoordinates;
 
 import java.util.Map;
 

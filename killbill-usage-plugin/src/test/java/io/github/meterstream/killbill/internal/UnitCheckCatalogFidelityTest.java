@@ -1,7 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.fakes.FakeCatalog;
 import io.github.meterstream.killbill.fakes.FakeKillbill;

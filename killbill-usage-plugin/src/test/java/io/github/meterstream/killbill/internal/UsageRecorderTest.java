@@ -1,9 +1,9 @@
 package io.github.meterstream.killbill.internal;
 
-import io.github.meterstream.core.MessageContext;
-import io.github.meterstream.core.MessageHandler;
-import io.github.meterstream.core.PermanentFailure;
-import io.github.meterstream.core.TransientFailure;
+import io.github.meterstream.core.pipeline.MessageContext;
+import io.github.meterstream.core.pipeline.MessageHandler;
+import io.github.meterstream.core.failure.PermanentFailure;
+import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.killbill.MeterstreamConfigProperties;
 import io.github.meterstream.killbill.MeterstreamTenantRules;
 import io.github.meterstream.killbill.fakes.FakeCatalog;

@@ -34,7 +34,7 @@ import java.util.UUID;
 public interface KillbillLine {
 
     /**
-     * The reason code of the {@link io.github.meterstream.core.PermanentFailure} thrown by
+     * The reason code of the {@link io.github.meterstream.core.failure.PermanentFailure} thrown by
      * {@link #usageRecord} for an amount the line cannot store; equal to the plugin's
      * {@code MeterstreamReasonCodes.INVALID_AMOUNT}.
      */
@@ -60,7 +60,7 @@ public interface KillbillLine {
     /**
      * One usage record for {@code recordDate} and {@code amount}.
      *
-     * @throws io.github.meterstream.core.PermanentFailure ({@link #INVALID_AMOUNT}) when this line
+     * @throws io.github.meterstream.core.failure.PermanentFailure ({@link #INVALID_AMOUNT}) when this line
      *         cannot store the amount (Kill Bill 0.22 stores whole numbers only)
      */
     UsageRecord usageRecord(Instant recordDate, BigDecimal amount);

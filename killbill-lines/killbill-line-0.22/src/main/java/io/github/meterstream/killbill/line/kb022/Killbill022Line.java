@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.line.kb022;
 
-import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.killbill.line.KillbillLine;
 import org.joda.time.LocalDate;
 import org.killbill.billing.entitlement.api.Subscription;

@@ -1,6 +1,6 @@
 package io.github.meterstream.killbill.line.kb022;
 
-import io.github.meterstream.core.PermanentFailure;
+import io.github.meterstream.core.failure.PermanentFailure;
 import org.joda.time.LocalDate;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;

@@ -1,0 +1,52 @@
+package io.github.meterstream.core.source;
+
+/**
+ * Whether a source's delivery threads may hand messages to the sink: open, paused, or stopped for
+ * good. {@link AbstractBrokerSource} owns one and opens, pauses and stops it; an adapter passes it
+ * to whatever runs its delivery threads.
+ *
+ * <p>{@link #pause()} and {@link #resume()} only set state and wake waiters: they never wait for a
+ * delivery thread, and a delivery thread holds this monitor only while it waits, never while it
+ * calls the sink (the pipeline pauses a source while holding its own lock).
+ */
+public final class DeliveryGate {
+
+    private boolean paused;
+    private boolean stopped;
+
+    public synchronized void pause() {
+        paused = true;
+    }
+
+    public synchronized void resume() {
+        paused = false;
+        notifyAll();
+    }
+
+    /** Stops for good: waiters return, and {@link #awaitOpen(long)} answers false from now on. */
+    public synchronized void stop() {
+        stopped = true;
+        notifyAll();
+    }
+
+    /** True while delivery may go on: not paused, not stopped. */
+    public synchronized boolean isOpen() {
+        return !paused && !stopped;
+    }
+
+    public synchronized boolean isPaused() {
+        return paused;
+    }
+
+    public synchronized boolean isStopped() {
+        return stopped;
+    }
+
+    /** Waits up to {@code maxWaitMillis} while paused; true if delivery may go on now. */
+    public synchronized boolean awaitOpen(long maxWaitMillis) throws InterruptedException {
+        if (paused && !stopped) {
+            wait(maxWaitMillis);
+        }
+        return !paused && !stopped;
+    }
+}

@@ -1,0 +1,2 @@
+/** The usage contract's JSON mapping and constraint validators. Not an API. */
+package io.github.meterstream.core.usage.internal;

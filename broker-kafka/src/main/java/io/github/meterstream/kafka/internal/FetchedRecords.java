@@ -1,0 +1,127 @@
+package io.github.meterstream.kafka.internal;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.PriorityBlockingQueue;
+
+/**
+ * Owns what this member fetched and has not settled: the {@link PartitionState} of each owned
+ * partition, the records fetched but not handed over yet (held while the source is paused) and the
+ * records waiting for a retry. Every other part reads and changes them through here, so that one
+ * place says which records the source still answers for.
+ *
+ * <p>Held records are touched by the poll thread only (a concurrent deque so that
+ * {@link #heldCount()} may read its size); retries are queued from any thread (settlements) and
+ * taken by the poll thread.
+ */
+public final class FetchedRecords {
+
+    private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
+    private final LinkedBlockingDeque<Delivery> held = new LinkedBlockingDeque<>();
+    private final PriorityBlockingQueue<Delivery> retries = new PriorityBlockingQueue<>();
+
+    /** A new ownership period starts for each of {@code assigned}. Poll thread. */
+    public void assigned(Collection<TopicPartition> assigned) {
+        for (TopicPartition tp : assigned) {
+            partitions.put(tp, new PartitionState(tp));
+        }
+    }
+
+    public PartitionState state(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    public Collection<PartitionState> states() {
+        return partitions.values();
+    }
+
+    /** The poll thread fetched {@code r}: held until handed over; ignored for a partition not owned. */
+    public void fetched(ConsumerRecord<byte[], byte[]> r) {
+        PartitionState p = partitions.get(new TopicPartition(r.topic(), r.partition()));
+        if (p != null) {
+            p.fetched(r.offset());
+            held.add(new Delivery(r, p, 1, 0L));
+        }
+    }
+
+    /** Puts {@code next} in the retry queue; any thread. */
+    public void waitForRetry(Delivery next) {
+        next.partition().retryQueued();
+        retries.add(next);
+    }
+
+    /** The retry due first if it is due at {@code nowNanos}, taken out of the queue; else null. Poll thread. */
+    public Delivery takeDueRetry(long nowNanos) {
+        Delivery due = retries.peek();
+        if (due == null || due.dueNanos() - nowNanos > 0) {
+            return null;
+        }
+        retries.remove(due);
+        due.partition().retryDequeued();
+        return due;
+    }
+
+    /** The oldest held record, taken; null when none. Poll thread. */
+    public Delivery takeHeld() {
+        return held.poll();
+    }
+
+    public int heldCount() {
+        return held.size();
+    }
+
+    public int retriesWaiting() {
+        return retries.size();
+    }
+
+    /**
+     * Stops handing out records of {@code tps}: held ones and retries are dropped (not committed).
+     * Returns the states of those this member still owned, which the caller releases.
+     */
+    public List<PartitionState> letGoOf(Collection<TopicPartition> tps) {
+        Set<TopicPartition> set = new HashSet<>(tps);
+        held.removeIf(d -> set.contains(d.partition().partition()));
+        retries.removeIf(d -> set.contains(d.partition().partition()));
+        List<PartitionState> states = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            PartitionState p = partitions.get(tp);
+            if (p != null && p.isOwned()) {
+                states.add(p);
+            }
+        }
+        return states;
+    }
+
+    /**
+     * {@code p}'s ownership period ended: every later settlement of it is refused. Returns its
+     * deliveries that were in flight.
+     */
+    public List<Delivery> release(PartitionState p) {
+        partitions.remove(p.partition(), p);
+        return p.release();
+    }
+
+    /** On close: nothing more is handed over; what was held or waiting is delivered again after a restart. */
+    public void dropWaiting() {
+        held.clear();
+        retries.clear();
+    }
+
+    /** Every partition released and every queue emptied: the source no longer answers for any record. */
+    public void releaseAll() {
+        for (PartitionState p : partitions.values()) {
+            p.release();
+        }
+        partitions.clear();
+        dropWaiting();
+    }
+}

@@ -1,0 +1,248 @@
+package io.github.meterstream.kafka.internal;
+
+import io.github.meterstream.core.source.AbstractBrokerSource;
+import io.github.meterstream.core.source.DeliveryGate;
+import io.github.meterstream.core.source.InboundMessage;
+import io.github.meterstream.core.source.SourceCoordinates;
+import io.github.meterstream.kafka.KafkaSourceConfig;
+import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
+import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
+import io.github.meterstream.kafka.internal.health.Liveness;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The poll thread's work, which alone touches the consumer: poll (backing off while the cluster is
+ * unreachable), record what was fetched, apply pause and the retry bound to the partitions, hand
+ * due retries and then fetched records over in order, commit every {@code commit-interval} and
+ * check liveness every second. Once the gate is {@link #stop() stopped} it hands over nothing and
+ * keeps polling with every partition paused, so that the group session stays alive while the base
+ * class waits for the records in flight; once told to {@link #finish()} it commits and closes the
+ * clients.
+ */
+public final class PollLoop implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
+    private static final long LIVENESS_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(10);
+    private static final Duration CLOSING_POLL = Duration.ofMillis(50);
+    /** The close's own timeout is spent waiting for the records in flight; the commit then gets this long. */
+    private static final Duration CLOSE_COMMIT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final String source;
+    private final KafkaSourceConfig config;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final DeliveryGate gate;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final CountDownLatch finishSignal = new CountDownLatch(1);
+    private final FetchedRecords records;
+    private final OffsetCommitter committer;
+    private final RebalanceHandler rebalance;
+    private final Liveness liveness;
+    private final DeadLetterPublisher deadLetters;
+    private final BiConsumer<Delivery, InboundMessage.Builder> handOver;
+    /** Fetching of partitions with waiting retries is paused because too many wait. */
+    private boolean retriesFull;
+
+    /** {@code handOver} is the base class's: it adds the settler, counts the record in flight and calls the sink. */
+    public PollLoop(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer, DeliveryGate gate,
+                    FetchedRecords records, OffsetCommitter committer, RebalanceHandler rebalance, Liveness liveness,
+                    DeadLetterPublisher deadLetters, BiConsumer<Delivery, InboundMessage.Builder> handOver) {
+        this.source = source;
+        this.config = config;
+        this.consumer = consumer;
+        this.gate = gate;
+        this.records = records;
+        this.committer = committer;
+        this.rebalance = rebalance;
+        this.liveness = liveness;
+        this.deadLetters = deadLetters;
+        this.handOver = handOver;
+    }
+
+    /** Hand over nothing more (the gate is stopped already); wakes a poll thread that backs off. Any thread. */
+    public void stop() {
+        stopSignal.countDown();
+    }
+
+    /** Commit what is settled, release every partition and close the clients. Any thread. */
+    public void finish() {
+        finishSignal.countDown();
+    }
+
+    @Override
+    public void run() {
+        Duration backoff = config.pollTimeout();
+        long nextCommit = System.nanoTime() + config.commitInterval().toNanos();
+        long nextCheck = System.nanoTime();
+        try {
+            consumer.subscribe(config.topics(), rebalance);
+            while (!gate.isStopped()) {
+                applyPause();
+                ConsumerRecords<byte[], byte[]> fetched;
+                try {
+                    fetched = consumer.poll(config.pollTimeout());
+                } catch (KafkaException e) {
+                    liveness.disconnected(e);
+                    stopSignal.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_ERROR_BACKOFF) > 0 ? MAX_ERROR_BACKOFF : backoff.multipliedBy(2);
+                    continue;
+                }
+                backoff = config.pollTimeout();
+                liveness.polled(config.topics());
+                for (ConsumerRecord<byte[], byte[]> r : fetched) {
+                    records.fetched(r);
+                }
+                deliverReady();
+                long now = System.nanoTime();
+                if (now - nextCommit >= 0) {
+                    committer.commitAsync();
+                    nextCommit = now + config.commitInterval().toNanos();
+                }
+                if (now - nextCheck >= 0) {
+                    liveness.check();
+                    nextCheck = now + LIVENESS_CHECK_NANOS;
+                }
+            }
+            keepSessionUntilFinished();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("Kafka source {}: poll thread failed; the source stops consuming", source, e);
+            liveness.failed("poll thread failed: " + AbstractBrokerSource.describe(e));
+        } finally {
+            releaseAll();
+            try {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+            } catch (RuntimeException e) {
+                LOG.warn("Kafka source {}: closing the consumer failed: {}", source, e.toString());
+            }
+            deadLetters.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Every record let go of: partitions released, queues emptied, no stuck copy reported. */
+    private void releaseAll() {
+        records.releaseAll();
+        liveness.stuckCopies().clear();
+    }
+
+    private void applyPause() {
+        if (!gate.isOpen()) {
+            Set<TopicPartition> assigned = consumer.assignment();
+            if (!assigned.isEmpty() && !consumer.paused().containsAll(assigned)) {
+                consumer.pause(assigned);
+            }
+            return;
+        }
+        Set<TopicPartition> hold = partitionsHeldForRetries();
+        Set<TopicPartition> toResume = new HashSet<>(consumer.paused());
+        toResume.removeAll(hold);
+        if (!toResume.isEmpty()) {
+            consumer.resume(toResume);
+        }
+        hold.removeAll(consumer.paused());
+        if (!hold.isEmpty()) {
+            consumer.pause(hold);
+        }
+    }
+
+    /**
+     * Retries are kept in memory, outside the pipeline's max-in-flight: a failure that lasts would
+     * otherwise let them grow with every record fetched. From {@code retry.max-waiting} waiting
+     * records until half of them have gone back to the pipeline, the partitions that have some
+     * waiting fetch nothing new (records of a partition are ordered, its commit waits for them
+     * anyway); the other partitions go on.
+     */
+    private Set<TopicPartition> partitionsHeldForRetries() {
+        int waiting = records.retriesWaiting();
+        int max = config.retryMaxWaiting();
+        if (!retriesFull && waiting >= max) {
+            retriesFull = true;
+            LOG.warn("Kafka source {}: {} records wait for a retry (retry.max-waiting={}); partitions holding them fetch "
+                    + "nothing new until half of them have been delivered again", source, waiting, max);
+        } else if (retriesFull && waiting <= max / 2) {
+            retriesFull = false;
+            LOG.info("Kafka source {}: {} records wait for a retry; fetching resumed", source, waiting);
+        }
+        Set<TopicPartition> hold = new HashSet<>();
+        if (retriesFull) {
+            Set<TopicPartition> assigned = consumer.assignment();
+            for (PartitionState p : records.states()) {
+                if (p.hasRetriesWaiting() && assigned.contains(p.partition())) {
+                    hold.add(p.partition());
+                }
+            }
+        }
+        return hold;
+    }
+
+    private void deliverReady() {
+        long now = System.nanoTime();
+        Delivery next;
+        while (gate.isOpen() && (next = records.takeDueRetry(now)) != null) {
+            handOver(next);
+        }
+        while (gate.isOpen() && (next = records.takeHeld()) != null) {
+            handOver(next);
+        }
+    }
+
+    private void handOver(Delivery d) {
+        if (!d.partition().handOver(d)) {
+            return;
+        }
+        ConsumerRecord<byte[], byte[]> r = d.record();
+        handOver.accept(d, InboundMessage.builder()
+                .payload(r.value() == null ? new byte[0] : r.value())
+                .headers(headersOf(r))
+                .coordinates(SourceCoordinates.of(source, r.topic(), r.partition(), r.offset()))
+                .deliveryAttempt(d.attempt()));
+    }
+
+    private static Map<String, String> headersOf(ConsumerRecord<byte[], byte[]> r) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Header h : r.headers()) {
+            headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+
+    /**
+     * Polls with every partition paused until told to {@link #finish()}: the records in flight may
+     * still be settled meanwhile and the member must not leave its group before their offsets are
+     * committed. What was held or waiting for a retry is delivered again after a restart.
+     */
+    private void keepSessionUntilFinished() throws InterruptedException {
+        records.dropWaiting();
+        applyPause();
+        while (finishSignal.getCount() > 0) {
+            try {
+                consumer.poll(CLOSING_POLL);
+            } catch (KafkaException e) {
+                LOG.warn("Kafka source {}: poll while closing failed: {}", source, e.toString());
+                finishSignal.await();
+                break;
+            }
+        }
+        committer.commitSync(new ArrayList<>(records.states()), "close", CLOSE_COMMIT_TIMEOUT);
+    }
+}
