@@ -31,6 +31,7 @@ final class KafkaOverhead {
         int n = Report.intArg(args, "n", 50_000);
         int rounds = Report.intArg(args, "rounds", 5);
         Report report = new Report("msg/s");
+        Report cpu = new Report("CPU us/msg");
         UsagePayloads.Work work = new UsagePayloads.Work();
         try (KafkaBroker kafka = new KafkaBroker()) {
             // warm-up: one small run of each variant (JIT, group coordinator), not reported
@@ -42,12 +43,15 @@ final class KafkaOverhead {
                 for (int k = 0; k < variants.length; k++) {
                     String v = variants[(k + r) % variants.length]; // rotate the order every round
                     report.add(v, runVariant(kafka, v, n, work, "r" + r));
+                    cpu.add(v, ProcessCpu.lastMicrosPerMessage);
                 }
                 report.endRound(r);
             }
         }
         report.print(new String[][] {{"meterstream", "raw-work"}, {"meterstream-c2", "raw-work"}, {"meterstream-c2", "meterstream"},
                 {"raw-work", "raw-nowork"}, {"meterstream", "raw-nowork"}});
+        System.out.println("CPU of the whole JVM (the in-process broker included) from the first message to the last settled, per message:");
+        cpu.print(new String[][] {{"meterstream", "raw-work"}, {"meterstream-c2", "raw-work"}});
     }
 
     private static double runVariant(KafkaBroker kafka, String variant, int n, UsagePayloads.Work work, String round)
@@ -90,6 +94,7 @@ final class KafkaOverhead {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         long consumed = 0;
         long start = 0;
+        long startCpu = 0;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             consumer.subscribe(List.of(topic));
@@ -102,6 +107,7 @@ final class KafkaOverhead {
                     continue;
                 }
                 if (start == 0) {
+                    startCpu = ProcessCpu.nanos();
                     start = System.nanoTime();
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -113,6 +119,7 @@ final class KafkaOverhead {
                 consumer.commitSync();
             }
             long end = System.nanoTime();
+            ProcessCpu.record(startCpu, ProcessCpu.nanos(), consumed);
             return consumed / ((end - start) / 1e9);
         }
     }

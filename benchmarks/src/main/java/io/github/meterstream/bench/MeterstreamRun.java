@@ -32,11 +32,15 @@ final class MeterstreamRun {
     static double consume(BrokerSource source, int n, PipelineConfig config, IdempotencyStore store,
                           MessageHandler<UsageMessage> handler, Duration timeout) throws InterruptedException {
         AtomicLong firstReceived = new AtomicLong();
+        AtomicLong firstReceivedCpu = new AtomicLong();
         PipelineListener listener = new PipelineListener() {
             @Override
             public void onReceived(SourceCoordinates coordinates) {
                 if (firstReceived.get() == 0) {
-                    firstReceived.compareAndSet(0, System.nanoTime());
+                    long cpu = ProcessCpu.nanos();
+                    if (firstReceived.compareAndSet(0, System.nanoTime())) {
+                        firstReceivedCpu.set(cpu);
+                    }
                 }
             }
         };
@@ -58,6 +62,7 @@ final class MeterstreamRun {
                 }
                 if (s.processed() + s.duplicates() >= n && s.inFlight() == 0) {
                     end = System.nanoTime();
+                    ProcessCpu.record(firstReceivedCpu.get(), ProcessCpu.nanos(), n);
                     if (s.duplicates() > 0) {
                         throw new IllegalStateException("duplicates in a benchmark run: " + s);
                     }

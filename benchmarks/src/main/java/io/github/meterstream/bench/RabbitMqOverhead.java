@@ -30,6 +30,7 @@ final class RabbitMqOverhead {
         int prefetch = Report.intArg(args, "prefetch", RabbitMqSourceConfig.DEFAULT_PREFETCH);
         System.out.println("- prefetch " + prefetch + " (the adapter's default), classic durable queue, persistent messages");
         Report report = new Report("msg/s");
+        Report cpu = new Report("CPU us/msg");
         UsagePayloads.Work work = new UsagePayloads.Work();
         try (RabbitMqBroker rabbit = new RabbitMqBroker()) {
             runVariant(rabbit, "raw-work", 2_000, prefetch, work, "warm");
@@ -40,11 +41,15 @@ final class RabbitMqOverhead {
                 for (int k = 0; k < variants.length; k++) {
                     String v = variants[(k + r) % variants.length];
                     report.add(v, runVariant(rabbit, v, n, prefetch, work, "r" + r));
+                    cpu.add(v, ProcessCpu.lastMicrosPerMessage);
                 }
                 report.endRound(r);
             }
         }
         report.print(new String[][] {{"meterstream", "raw-work"}, {"raw-work", "raw-nowork"}, {"meterstream", "raw-nowork"}});
+        System.out.println("CPU of the benchmark JVM (the client side: the server is another process) from the first message"
+                + " to the last settled, per message:");
+        cpu.print(new String[][] {{"meterstream", "raw-work"}});
     }
 
     private static double runVariant(RabbitMqBroker rabbit, String variant, int n, int prefetch, UsagePayloads.Work work,
@@ -73,6 +78,7 @@ final class RabbitMqOverhead {
             ch.basicQos(prefetch);
             CountDownLatch done = new CountDownLatch(1);
             AtomicLong start = new AtomicLong();
+            AtomicLong startCpu = new AtomicLong();
             AtomicLong end = new AtomicLong();
             long[] count = {0};
             ch.basicConsume(queue, false, new DefaultConsumer(ch) {
@@ -80,6 +86,7 @@ final class RabbitMqOverhead {
                 public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
                         throws IOException {
                     if (count[0] == 0) {
+                        startCpu.set(ProcessCpu.nanos());
                         start.set(System.nanoTime());
                     }
                     if (work != null) {
@@ -88,6 +95,7 @@ final class RabbitMqOverhead {
                     getChannel().basicAck(envelope.getDeliveryTag(), false);
                     if (++count[0] == n) {
                         end.set(System.nanoTime());
+                        ProcessCpu.record(startCpu.get(), ProcessCpu.nanos(), n);
                         done.countDown();
                     }
                 }

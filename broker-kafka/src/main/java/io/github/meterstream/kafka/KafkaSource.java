@@ -10,14 +10,12 @@ import io.github.meterstream.kafka.internal.ClientProperties;
 import io.github.meterstream.kafka.internal.Delivery;
 import io.github.meterstream.kafka.internal.FetchedRecords;
 import io.github.meterstream.kafka.internal.PollLoop;
-import io.github.meterstream.kafka.internal.RebalanceHandler;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
-import io.github.meterstream.kafka.internal.fault.Settler;
 import io.github.meterstream.kafka.internal.health.Liveness;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,18 +23,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
  * A {@link BrokerSource} on one or more Kafka topics, as a member of a consumer group: several
  * nodes with the same {@code group-id} share the topics' partitions, and a partition is consumed
- * by one member at a time.
- *
- * <h2>Threading</h2>
- * One poll thread per source owns the {@link KafkaConsumer}: it polls, hands records to the sink,
- * commits and runs the {@link ConsumerRebalanceListener} callbacks. Handlers never run on it (the
- * pipeline's sink only decodes and enqueues). Settlements may come from any thread; they only
- * record the outcome (ack, retry) or start a dead-letter send, and never touch the consumer.
+ * by one member at a time. The life cycle, the wait for records in flight, health and the sink
+ * throwing are {@link AbstractBrokerSource}'s; this class starts the clients, settles records and
+ * wires the parts in {@code kafka.internal} (its package-info follows a record through them). One
+ * poll thread owns the {@link KafkaConsumer}; settlements, on any thread, never touch it.
  *
  * <h2>Manual offset control: what is committed</h2>
  * Auto-commit is off. For each partition the source commits the lowest offset that is not settled
@@ -58,58 +55,39 @@ import java.util.concurrent.CompletionStage;
  *   <li>a dead-lettered record whose partition was revoked before its copy was confirmed (the copy
  *       may then be written twice).</li>
  * </ul>
- * These duplicates reach the pipeline, whose {@link io.github.meterstream.core.idempotency.IdempotencyStore}
- * acknowledges them without calling the handler. A settlement for a partition this member no
- * longer owns completes exceptionally: the new owner delivers the record again.
+ * A settlement for a partition this member no longer owns completes exceptionally: the new owner
+ * delivers the record again. {@link InboundMessage#deliveryAttempt()} counts retries within this
+ * member only; after a rebalance or restart it starts at 1 again.
  *
  * <h2>Retry and dead-letter</h2>
  * Kafka has no broker-side delay, so {@link Settlement#retryAfter(Duration) retry} is kept in the
- * source: the record is held (its offset blocks the commit) and delivered again after the delay
- * with the attempt count one higher. Retries do not survive a restart as retries: the record is
- * then delivered again from the committed offset with attempt 1. Dead-letter copies go to
- * {@code <topic>.dlq} (configurable) through an idempotent producer with {@code acks=all}; the
- * original counts as settled only once the send was confirmed, and a record being dead-lettered
- * never holds back delivery of the records behind it.
- *
- * <h2>Flow control</h2>
- * {@link #pause()} pauses every assigned partition ({@link KafkaConsumer#pause}) and the poll
- * thread keeps polling, so a slow or failing downstream never exceeds {@code max.poll.interval.ms}
- * and never causes a rebalance. Records fetched but not yet handed over are held and delivered, in
- * order, after {@link #resume()}.
- *
- * <h2>Attempt count</h2>
- * {@link InboundMessage#deliveryAttempt()} is 1 on first delivery and counts retries within this
- * member. A record delivered again after a rebalance or restart starts at 1 again: Kafka does not
- * record deliveries.
- *
- * <h2>Parts</h2>
- * {@link AbstractBrokerSource} owns the life cycle, the records in flight and the wait for them on
- * close, the health holder, the settle dispatch and what happens when the sink throws (the record
- * is handed over again after {@code settlement-failure.retry-after}). This class implements the
- * Kafka calls by wiring the parts in {@code kafka.internal}: the poll loop ({@code PollLoop}), what
- * is fetched and not settled ({@code FetchedRecords}), the offset committer ({@code commit}), the
- * rebalance callbacks ({@code RebalanceHandler}), the settlements and dead-letter copies
- * ({@code fault}) and liveness ({@code health}).
+ * source: the record is held (its offset blocks the commit) and delivered again after the delay.
+ * Retries do not survive a restart as retries: the record is then delivered again from the
+ * committed offset. Dead-letter copies go to {@code <topic>.dlq} (configurable) through an
+ * idempotent producer with {@code acks=all}; the original counts as settled only once the send was
+ * confirmed, and a record being dead-lettered never holds back delivery of the records behind it.
+ * A copy that fails sends the record back to waiting, after a delay that doubles with each failure
+ * in a row; one that keeps failing, or that the broker will never take, turns health red.
+ * {@link #pause()} pauses every assigned partition and keeps polling, so a slow downstream never
+ * causes a rebalance; records fetched meanwhile are delivered, in order, after {@link #resume()}.
  */
 public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
-    /** The poll thread commits and closes both clients after close's wait: 5 s commit, 2 s consumer, 5 s producer. */
-    private static final long POLL_THREAD_EXIT_MILLIS = 20_000L;
+    /** Failed dead-letter copies in a row after which a retriable error too turns health red. */
+    private static final int STUCK_AFTER_FAILURES = 3;
 
     private final KafkaSourceConfig config;
     private final FetchedRecords records = new FetchedRecords();
     private final Liveness liveness;
     // set once by startConsuming, before any record is handed over
-    private volatile Settler settler;
-    private volatile RebalanceHandler rebalance;
+    private volatile DeadLetterPublisher deadLetters;
     private volatile PollLoop pollLoop;
-    private volatile Thread pollThread;
 
     public KafkaSource(String name, KafkaSourceConfig config) {
         super(name);
         this.config = Objects.requireNonNull(config, "config");
-        this.liveness = new Liveness(name, super::health, this::reportHealth);
+        this.liveness = new Liveness(name, config.topics(), super::health, this::reportHealth);
     }
 
     /** The configuration, secrets masked by its {@code toString()}. */
@@ -119,15 +97,10 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
     /** Partitions this member has had revoked or lost since it started; a rebalance storm shows here. */
     public long revocations() {
-        RebalanceHandler r = rebalance;
-        return r == null ? 0L : r.revocations();
+        return records.revocations();
     }
 
-    /**
-     * Records this source holds in memory that the pipeline does not count as in flight: fetched
-     * while paused and not handed over yet, or waiting for a retry. A number that keeps growing
-     * means memory that keeps growing.
-     */
+    /** Records held in memory, not in flight: fetched while paused, or waiting for a retry. Should not keep growing. */
     public int heldRecords() {
         return records.heldCount() + records.retriesWaiting();
     }
@@ -155,38 +128,20 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
         KafkaConsumer<byte[], byte[]> consumer;
         try {
             consumer = new KafkaConsumer<>(consumerProperties);
-            liveness.watch(consumer, ClientProperties.sessionTimeoutMs(consumerProperties));
         } catch (KafkaException e) {
             throw new IllegalStateException("source " + name() + ": cannot create the Kafka consumer, check the kafka.* settings: "
                     + describe(e), e);
         }
-        DeadLetterPublisher deadLetters = new DeadLetterPublisher(ClientProperties.forProducer(config.clientProperties()),
-                config.bootstrapServers(), clientId + "-dlq", ClientProperties.largestReceivableRecord(consumerProperties),
-                config.deadLetterMaxHeaderBytes());
+        liveness.watch(consumer, consumerProperties);
+        deadLetters = new DeadLetterPublisher(ClientProperties.producerOf(config, clientId + "-dlq", consumerProperties),
+                threadFactory("dead-letter"));
         reportHealth(SourceHealth.State.CONNECTING, "joining group " + config.groupId());
-        OffsetCommitter committer = new OffsetCommitter(name(), consumer, records);
-        settler = new Settler(name(), config, records, deadLetters, liveness.stuckCopies());
-        rebalance = new RebalanceHandler(name(), config, consumer, records, committer, liveness,
-                () -> !gate().isOpen(), this::returnedToBroker);
-        pollLoop = new PollLoop(name(), config, consumer, gate(), records, committer, rebalance, liveness, deadLetters,
+        OffsetCommitter committer = new OffsetCommitter(name(), config, consumer, records, liveness, gate(), this::returnedToBroker,
+                this::isHeld);
+        PollLoop loop = new PollLoop(name(), config, consumer, gate(), records, committer, liveness, deadLetters,
                 this::handOver);
-        pollThread = threadFactory("poll").newThread(pollLoop);
-        pollThread.start();
-    }
-
-    @Override
-    protected CompletionStage<Void> ack(Delivery delivery, InboundMessage message) {
-        return settler.ack(delivery, message);
-    }
-
-    @Override
-    protected CompletionStage<Void> retry(Delivery delivery, InboundMessage message, Duration delay) {
-        return settler.retry(delivery, message, delay);
-    }
-
-    @Override
-    protected CompletionStage<Void> deadLetter(Delivery delivery, InboundMessage message, DeadLetterEnvelope envelope) {
-        return settler.deadLetter(delivery, message, envelope);
+        loop.start(threadFactory("poll"));
+        pollLoop = loop;
     }
 
     /** A record the sink refused is handed over again after {@code settlement-failure.retry-after}. */
@@ -195,15 +150,98 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
         return config.settlementFailureRetry();
     }
 
-    /**
-     * A source whose dead-letter copies keep failing is connected but does not get rid of what it
-     * must: it reports {@code DISCONNECTED}, naming the record and the cause, until the copy is
-     * confirmed (or the partition goes to another member).
-     */
+    /** With the lag, or {@code DISCONNECTED} while a dead-letter copy keeps failing (see {@link Liveness}). */
     @Override
     public SourceHealth health() {
         return liveness.over(super.health());
     }
+
+    // ---- settlements: any thread, never the consumer -----------------------------------------
+
+    /** The record is done: its offset may be committed. */
+    @Override
+    protected CompletionStage<Void> ack(Delivery d, InboundMessage message) {
+        liveness.resolved(d.where()); // settled another way now: its failed copy no longer matters
+        return d.partition().settled(d) ? CompletableFuture.completedFuture(null) : notOwned(message);
+    }
+
+    /** The record waits in the retry queue (its offset blocks the commit); the poll thread delivers it again. */
+    @Override
+    protected CompletionStage<Void> retry(Delivery d, InboundMessage message, Duration delay) {
+        liveness.resolved(d.where());
+        if (!d.partition().backToWaiting(d)) {
+            return notOwned(message);
+        }
+        records.waitForRetry(d.next(delay.toNanos(), false));
+        LOG.debug("Kafka source {}: {} retried in {}", name(), message.coordinates(), delay);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Starts the copy; the stage completes once the broker confirmed it and the original counts as settled. */
+    @Override
+    protected CompletionStage<Void> deadLetter(Delivery d, InboundMessage message, DeadLetterEnvelope envelope) {
+        if (!d.partition().isCurrent(d)) {
+            return notOwned(message);
+        }
+        String topic = config.deadLetterTopicFor(d.record().topic());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        deadLetters.publish(d.record(), topic, envelope.toHeaders(config.deadLetterMaxHeaderBytes()))
+                .whenComplete((metadata, error) -> {
+                    if (error != null) {
+                        copyFailed(d, topic, error);
+                        done.completeExceptionally(error);
+                    } else if (d.partition().settled(d)) {
+                        if (liveness.resolved(d.where())) {
+                            LOG.info("Kafka source {}: dead-letter copy of {} finally confirmed", name(), d.where());
+                        }
+                        LOG.info("Kafka source {}: dead-lettered {} to {}[{}]@{}: {}", name(), message.coordinates(),
+                                metadata.topic(), metadata.partition(), metadata.offset(), envelope.reasonCode());
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(new IllegalStateException("source " + name() + " no longer owns "
+                                + message.coordinates() + "; its dead-letter copy was written to " + topic
+                                + " but the record will also be delivered to the partition's new owner"));
+                    }
+                });
+        return done;
+    }
+
+    /**
+     * The record goes back to waiting and is delivered again after {@code settlement-failure.retry-after}
+     * doubled for each failure in a row, up to {@code settlement-failure.max-retry-after}: a copy the
+     * broker refuses for good (a record too large for the topic, no permission) is then retried
+     * rarely, not every second forever, and health says which record and why.
+     */
+    private void copyFailed(Delivery d, String topic, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        int failures = d.settlementFailures() + 1;
+        Duration delay = config.settlementFailureRetry();
+        for (int i = 1; i < failures && delay.compareTo(config.settlementFailureMaxRetry()) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        delay = delay.compareTo(config.settlementFailureMaxRetry()) > 0 ? config.settlementFailureMaxRetry() : delay;
+        // retrying cannot fix what is not a RetriableException (Kafka's own split of its errors)
+        boolean permanent = cause instanceof KafkaException && !(cause instanceof RetriableException);
+        String detail = "dead-letter copy of " + d.where() + " to " + topic + " failed " + failures + " time(s) in a row"
+                + (permanent ? " and the broker will not take it as it is" : "") + ": " + cause.getClass().getSimpleName()
+                + ": " + cause.getMessage() + "; next try in " + delay;
+        if ((permanent || failures >= STUCK_AFTER_FAILURES) && liveness.stuck(d.where(), d.partition().partition(), detail)) {
+            LOG.error("Kafka source {}: {}; the partition's commit waits for it (health: DISCONNECTED until it is copied)",
+                    name(), detail);
+        } else {
+            LOG.warn("Kafka source {}: {}", name(), detail);
+        }
+        if (d.partition().backToWaiting(d)) {
+            records.waitForRetry(d.next(delay.toNanos(), true));
+        }
+    }
+
+    private CompletionStage<Void> notOwned(InboundMessage message) {
+        return CompletableFuture.failedFuture(new IllegalStateException("source " + name() + " no longer owns "
+                + message.coordinates() + " (partition revoked or source closed); the record will be delivered again"));
+    }
+
+    // ---- closing ------------------------------------------------------------------------------
 
     @Override
     protected void stopConsuming() {
@@ -215,27 +253,14 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
 
     /**
      * The unsettled records need nothing: their offsets are not committed, so the partitions' next
-     * owner gets them. The poll thread commits what is settled and closes the clients.
+     * owner gets them. The poll thread commits what is settled, with what the close's timeout left
+     * but at least 2 s and at most 10 s, and closes the clients.
      */
     @Override
     protected void release(List<Delivery> unsettled) {
         PollLoop loop = pollLoop;
-        Thread t = pollThread;
-        if (loop == null || t == null) {
-            records.releaseAll();
-            liveness.stuckCopies().clear();
-            return;
-        }
-        // no consumer.wakeup(): the poll thread notices within poll-timeout, and a stray wakeup
-        // would make the closing commitSync fail
-        loop.finish();
-        try {
-            t.join(POLL_THREAD_EXIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            LOG.warn("Kafka source {}: poll thread still running after close", name());
+        if (loop != null) {
+            loop.finish(Duration.ofMillis(Math.max(2_000L, Math.min(10_000L, remainingCloseTime().toMillis()))));
         }
     }
 

@@ -44,6 +44,10 @@ class KafkaSourceGroupTest {
     }
 
     private static KafkaSource source(String name, String topic, String group) {
+        return source(name, topic, group, Map.of());
+    }
+
+    private static KafkaSource source(String name, String topic, String group, Map<String, String> overrides) {
         Map<String, String> c = new HashMap<>();
         c.put("bootstrap-servers", KAFKA.bootstrapServers());
         c.put("topics", topic);
@@ -53,6 +57,7 @@ class KafkaSourceGroupTest {
         c.put("revoke-timeout", "5s");
         c.put("kafka.heartbeat.interval.ms", "500");
         c.put("kafka.session.timeout.ms", "6000");
+        c.putAll(overrides);
         return new KafkaSource(name, KafkaSourceConfig.of(c));
     }
 
@@ -140,5 +145,31 @@ class KafkaSourceGroupTest {
         assertThat(again).containsExactlyInAnyOrderElementsOf(firstGot.stream().map(InboundMessage::payloadAsString).toList());
         assertThat(firstGot.peek().ack().toCompletableFuture())
                 .as("settling on the member that let go fails").failsWithin(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @DisplayName("a revoke does not wait for a record the sink refused and the source holds to hand over again")
+    void revokeSkipsRefused() throws Exception {
+        String topic = "refused-" + UUID.randomUUID().toString().substring(0, 8);
+        String group = topic + "-members";
+        KAFKA.createTopic(topic, 1);
+        KAFKA.publish(topic, "key", "m".getBytes(StandardCharsets.UTF_8), Map.of());
+        // held far longer than the test runs, and a revoke that would wait longer than the test awaits
+        KafkaSource first = source("first", topic, group, Map.of("revoke-timeout", "60s",
+                "settlement-failure.retry-after", "60s"));
+        AtomicInteger refused = new AtomicInteger();
+        toClose.add(first);
+        first.start(m -> {
+            refused.incrementAndGet();
+            throw new IllegalStateException("a bug in the sink");
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> refused.get() == 1);
+
+        KafkaSource second = source("second", topic, group);
+        toClose.add(second);
+        second.start(m -> m.ack());
+        // the partition may come back to the first member, which then fetches and refuses the record anew
+        await("the first member's revoke, well within revoke-timeout").atMost(Duration.ofSeconds(20))
+                .until(() -> first.revocations() > 0);
     }
 }

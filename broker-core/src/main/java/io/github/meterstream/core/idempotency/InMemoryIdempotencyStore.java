@@ -48,6 +48,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Instant now = clock.instant();
         // Tokens only need to be unique within this store; a counter avoids SecureRandom per message.
         String token = Long.toString(tokens.incrementAndGet());
+        // The common case, a key never seen: one insert, no lambda and no result holder.
+        if (entries.putIfAbsent(key, new Entry(fingerprint, false, token, now.plus(lease))) == null) {
+            return ClaimResult.claimed(token);
+        }
         ClaimResult[] result = new ClaimResult[1];
         entries.compute(key, (k, existing) -> {
             if (existing == null) {

@@ -60,6 +60,11 @@ public final class HeldDeliveries<D, M> {
         held.remove(delivery);
     }
 
+    /** True while {@code delivery} waits here to be handed over again. */
+    public synchronized boolean holds(D delivery) {
+        return held.containsKey(delivery);
+    }
+
     /** Hands over what is due now: delivery is open again. */
     public synchronized void wake() {
         if (!held.isEmpty()) {

@@ -28,9 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes one {@link BrokerSource}: each message is decoded, validated, deduplicated, handled and
@@ -84,8 +81,9 @@ import java.util.concurrent.TimeUnit;
  * <h2>Inside</h2>
  * This class only builds, starts and closes the parts, each named for what it does:
  * {@code MessageProcessor} (the path of one message), {@code Lanes} (one key at a time; the one
- * owner of the lock), {@code FlowControl} (circuit and pause reasons), {@code FailureRouter} (what a
- * failure becomes), {@code Settler} (the last step of every message) and {@code PipelineCounters}.
+ * owner of the lock), {@code Workers} (the worker threads and when one is woken), {@code
+ * FlowControl} (circuit and pause reasons), {@code FailureRouter} (what a failure becomes), {@code
+ * Settler} (the last step of every message) and {@code PipelineCounters}.
  *
  * @param <T> the decoded message type
  */
@@ -110,7 +108,6 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final BrokerSource source;
     private final PipelineConfig config;
     private final ValidatorFactory ownedValidatorFactory;
-    private final ExecutorService workers;
     private final Scheduler scheduler;
     private final LeaseKeeper leases;
     private final PipelineCounters counters = new PipelineCounters();
@@ -135,13 +132,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
             beanValidator = ownedValidatorFactory.getValidator();
         }
         String name = "meterstream-" + source.name();
-        this.workers = Executors.newFixedThreadPool(config.concurrency(), new NamedThreadFactory(name + "-worker"));
         this.scheduler = time.scheduler(name + "-timer");
         this.leases = new LeaseKeeper(idempotencyStore, config.idempotencyLease(), time.scheduler(name + "-lease"));
 
         SafeListener listener = new SafeListener(b.listener);
         FlowControl flow = new FlowControl(source, listener, config);
-        this.lanes = new Lanes<>(source, flow, workers, scheduler, config, this::run);
+        this.lanes = new Lanes<>(source, flow, new NamedThreadFactory(name + "-worker"), scheduler, config, this::run);
         Settler settler = new Settler(counters, lanes, listener);
         FailureRouter failures = new FailureRouter(config, failurePolicy, clock, lanes, settler, counters, listener);
         this.processor = new MessageProcessor<>(b.contract, handler, List.copyOf(b.validators), beanValidator,
@@ -201,20 +197,20 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
      * which returns every unsettled message to the broker. Idempotent.
      */
     public void close(Duration timeout) {
-        if (!lanes.close()) {
+        List<Thread> workers = lanes.close();
+        if (workers == null) {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         scheduler.close();
-        workers.shutdown();
         try {
-            if (!workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!Lanes.awaitWorkers(workers, timeout)) {
                 LOG.warn("Handlers of source {} still running after {}; closing the source anyway", source.name(), timeout);
-                workers.shutdownNow();
+                workers.forEach(Thread::interrupt);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            workers.shutdownNow();
+            workers.forEach(Thread::interrupt);
         }
         leases.close();
         long leftNanos = Math.max(0L, deadline - System.nanoTime());

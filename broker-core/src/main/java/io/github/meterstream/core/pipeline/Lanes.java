@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
 
 /**
@@ -32,7 +32,7 @@ final class Lanes<T> {
 
     private final BrokerSource source;
     private final FlowControl flow;
-    private final ExecutorService workers;
+    private final Workers workers;
     private final Scheduler scheduler;
     private final Duration probeAgainAfter;
     private final Function<Job<T>, Step> runner;
@@ -40,6 +40,8 @@ final class Lanes<T> {
     private final Object lock = new Object();
     private final Map<String, Lane<T>> lanes = new HashMap<>();
     private final ArrayDeque<Lane<T>> parked = new ArrayDeque<>();
+    /** Lanes with a message to run and no worker yet, in the order they became ready. */
+    private final ArrayDeque<Lane<T>> ready = new ArrayDeque<>();
     private Lane<T> probeLane;
     private boolean started;
     private volatile boolean closed;
@@ -49,11 +51,11 @@ final class Lanes<T> {
     /**
      * @param runner runs one message and says what its lane does next; it never throws
      */
-    Lanes(BrokerSource source, FlowControl flow, ExecutorService workers, Scheduler scheduler,
+    Lanes(BrokerSource source, FlowControl flow, ThreadFactory workerThreads, Scheduler scheduler,
           PipelineConfig config, Function<Job<T>, Step> runner) {
         this.source = source;
         this.flow = flow;
-        this.workers = workers;
+        this.workers = new Workers(config.concurrency(), workerThreads);
         this.scheduler = scheduler;
         this.probeAgainAfter = config.circuitOpenDuration();
         this.runner = runner;
@@ -80,16 +82,24 @@ final class Lanes<T> {
         }
     }
 
-    /** Stops dispatching and pauses the source; returns false when it was closed already. */
-    boolean close() {
+    /**
+     * Stops dispatching and pauses the source; running messages go on. Returns the worker threads
+     * to wait for ({@link #awaitWorkers}), or null when it was closed already.
+     */
+    List<Thread> close() {
         synchronized (lock) {
             if (closed) {
-                return false;
+                return null;
             }
             flow.pause(PauseReason.CLOSING, "closing");
             closed = true;
-            return true;
+            return workers.shutdownLocked();
         }
+    }
+
+    /** Waits for the running messages after {@link #close}; false when some still run after {@code timeout}. */
+    static boolean awaitWorkers(List<Thread> threads, Duration timeout) throws InterruptedException {
+        return Workers.awaitTermination(threads, timeout);
     }
 
     boolean isClosed() {
@@ -121,7 +131,7 @@ final class Lanes<T> {
         }
     }
 
-    /** Runs the lane on a worker, or parks it while the circuit is open. Caller holds the lock. */
+    /** Makes the lane ready for a worker, or parks it while the circuit is open. Caller holds the lock. */
     private void dispatchLocked(Lane<T> lane) {
         if (closed) {
             return;
@@ -130,35 +140,72 @@ final class Lanes<T> {
             parked.add(lane);
             return;
         }
-        try {
-            workers.execute(() -> runLane(lane));
-        } catch (RejectedExecutionException e) {
-            // closing: the lane's messages stay unsettled and go back to the broker
-        }
+        ready.add(lane);
+        workers.wakeOneLocked(this::work);
     }
 
-    private void runLane(Lane<T> lane) {
-        for (int turn = 0; turn < JOBS_PER_TURN; turn++) {
-            Job<T> job;
+    /**
+     * A worker's life: take a ready lane, run its messages one after another (at most {@link
+     * #JOBS_PER_TURN} before other lanes get a turn), take the next ready lane; when none is ready,
+     * linger or sleep (see {@link Workers}). One lock acquisition per message: a run's verdict and
+     * the choice of the next message are made under the same one.
+     */
+    private void work(Workers.Worker me) {
+        Lane<T> lane = null;
+        Job<T> job = null;
+        Step step = null;
+        int turn = 0;
+        boolean lingered = false;
+        int runsSinceWake = 0;
+        while (true) {
+            long parkNanos;
             synchronized (lock) {
-                if (closed) {
-                    return;
+                if (job != null) {
+                    if (!afterRunLocked(lane, job, step)) {
+                        lane = null;
+                    } else if (++turn >= JOBS_PER_TURN) {
+                        ready.add(lane); // let other lanes have the workers for a while
+                        lane = null;
+                    }
+                    job = null;
                 }
-                if (!flow.circuitClosed() && lane != probeLane) {
-                    parked.add(lane);
-                    return;
+                while (true) {
+                    if (closed) {
+                        workers.exitLocked(me);
+                        return;
+                    }
+                    if (lane == null) {
+                        lane = ready.poll();
+                        if (lane == null) {
+                            break;
+                        }
+                        turn = 0;
+                        workers.runningLocked(me);
+                        if (!ready.isEmpty()) {
+                            workers.wakeOneLocked(this::work); // the others need a worker too
+                        }
+                    }
+                    if (!flow.circuitClosed() && lane != probeLane) {
+                        parked.add(lane);
+                        lane = null;
+                        continue;
+                    }
+                    job = lane.jobs.peek();
+                    break;
                 }
-                job = lane.jobs.peek();
+                parkNanos = job == null ? workers.nothingReadyLocked(me, lingered, runsSinceWake) : -1L;
             }
-            Step step = runner.apply(job);
-            synchronized (lock) {
-                if (!afterRunLocked(lane, job, step)) {
-                    return;
-                }
+            if (job != null) {
+                lingered = false;
+                runsSinceWake++;
+                step = runner.apply(job);
+                // a handler's interrupt is not for the next message (closing is told by the closed flag)
+                Thread.interrupted();
+            } else {
+                lingered = parkNanos > 0;
+                runsSinceWake = 0;
+                Workers.park(parkNanos);
             }
-        }
-        synchronized (lock) {
-            dispatchLocked(lane); // let other lanes have the workers for a while
         }
     }
 

@@ -185,7 +185,9 @@ final class MessageProcessor<T> {
                 listener.tell(l -> l.onDuplicate(job.event()));
             } else {
                 counters.processed.increment();
-                LOG.debug("Processed: {}", job.event());
+                if (LOG.isDebugEnabled()) { // the event is built per message: only when it is logged
+                    LOG.debug("Processed: {}", job.event());
+                }
                 listener.tell(l -> l.onProcessed(job.event()));
             }
             lanes.succeeded();

@@ -18,10 +18,13 @@ final class SafeListener {
     private final PipelineListener listener;
 
     SafeListener(PipelineListener listener) {
-        this.listener = listener == null ? new PipelineListener() { } : listener;
+        this.listener = listener;
     }
 
     void tell(Consumer<PipelineListener> call) {
+        if (listener == null) {
+            return; // nobody listens: not even the event is built
+        }
         try {
             call.accept(listener);
         } catch (RuntimeException e) {

@@ -51,6 +51,10 @@ import java.util.concurrent.ThreadFactory;
  *       not deliver the message again by itself (the session still holds it);
  *       {@link #returnedToBroker(Object)} when the broker took a delivery back (its session was
  *       lost): it is no longer in flight.</li>
+ *   <li>{@link #isHeld(Object)} for a delivery the adapter still counts itself: true while the base
+ *       keeps it to hand over again, when nobody is working on it. {@link #remainingCloseTime()}
+ *       from {@link #release(List)}: what the close's timeout left for the adapter's own last
+ *       steps (a final commit).</li>
  *   <li>{@link #reportHealth(SourceHealth.State, String)} as the connection comes and goes;
  *       {@link #gate()} (or {@link #isPaused()} and {@link #isClosing()}) before each delivery;
  *       {@link #threadFactory(String)} for every thread; {@link #describe(Throwable)} for logs and
@@ -81,6 +85,7 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     private boolean started; // guarded by lifecycle
     private boolean closeCalled; // guarded by lifecycle
     private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
     private volatile boolean closed;
     private volatile MessageSink sink;
     private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
@@ -181,6 +186,7 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
             closeCalled = true;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        closeDeadlineNanos = deadline;
         closing = true;
         gate.stop();
         try {
@@ -261,6 +267,25 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     /** True once {@link #close(Duration)} stopped waiting: settlements fail from then on. */
     protected final boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * True while the base keeps {@code delivery} to hand it over again later (the sink refused it,
+     * or {@link #redeliverLater} was called): no sink or settlement is working on it, so an adapter
+     * that waits for its own deliveries to settle (Kafka's revoke) need not wait for it. The base
+     * does not signal when it starts holding one: such a waiter looks again now and then. Any thread.
+     */
+    protected final boolean isHeld(D delivery) {
+        return held.holds(delivery);
+    }
+
+    /**
+     * What is left of the timeout given to {@link #close(Duration)}, zero once it ran out or before
+     * close was called: an adapter sizes its own last steps in {@link #release(List)} (a final
+     * commit) by it. Any thread.
+     */
+    protected final Duration remainingCloseTime() {
+        return closing ? Duration.ofNanos(Math.max(0L, closeDeadlineNanos - System.nanoTime())) : Duration.ZERO;
     }
 
     /** How many messages were handed to the sink and are not settled yet. */

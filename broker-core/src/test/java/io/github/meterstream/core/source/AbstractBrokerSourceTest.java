@@ -35,6 +35,7 @@ class AbstractBrokerSourceTest {
         final List<List<String>> released = new CopyOnWriteArrayList<>();
         volatile CompletableFuture<Void> nextOutcome;
         volatile RuntimeException startFailure;
+        volatile Duration leftAtRelease;
 
         ScriptedSource() {
             super("scripted");
@@ -76,6 +77,7 @@ class AbstractBrokerSourceTest {
 
         @Override
         protected void release(List<String> unsettled) {
+            leftAtRelease = remainingCloseTime();
             released.add(List.copyOf(unsettled));
         }
 
@@ -243,6 +245,19 @@ class AbstractBrokerSourceTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isGreaterThanOrEqualTo(150);
             assertThat(source.released).containsExactly(List.of("2"));
             assertThat(source.health().state()).isEqualTo(SourceHealth.State.CLOSED);
+            // the wait ends within a millisecond of the deadline
+            assertThat(source.leftAtRelease).as("next to nothing left of a timeout spent waiting")
+                    .isLessThan(Duration.ofMillis(50));
+        }
+
+        @Test
+        @DisplayName("release is told how much of the close timeout the wait left, for the adapter's last steps")
+        void remainingCloseTime() {
+            assertThat(source.remainingCloseTime()).as("before close").isZero();
+            source.start(received::add);
+            source.close(Duration.ofSeconds(30));
+            assertThat(source.leftAtRelease).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30))
+                    .isGreaterThan(Duration.ofSeconds(20));
         }
     }
 
@@ -267,6 +282,25 @@ class AbstractBrokerSourceTest {
             assertThat(again.deliveryAttempt()).isEqualTo(2);
             again.ack().toCompletableFuture().get(1, TimeUnit.SECONDS);
             assertThat(source.calls).containsExactly("ack 1");
+        }
+
+        @Test
+        @DisplayName("a refused message is held, not in flight, until it is handed over again")
+        void refusedIsHeld() throws Exception {
+            AtomicInteger refusals = new AtomicInteger();
+            source.start(m -> {
+                if (refusals.getAndIncrement() == 0) {
+                    throw new IllegalStateException("a bug in the sink");
+                }
+                received.add(m);
+            });
+            source.pause();
+            source.deliver("1");
+            assertThat(source.isHeld("1")).as("held while paused").isTrue();
+            assertThat(source.isHeld("2")).as("never delivered").isFalse();
+            source.resume();
+            next();
+            assertThat(source.isHeld("1")).as("in flight again").isFalse();
         }
 
         @Test

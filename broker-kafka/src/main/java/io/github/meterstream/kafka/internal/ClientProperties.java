@@ -1,10 +1,10 @@
 package io.github.meterstream.kafka.internal;
 
 import io.github.meterstream.kafka.KafkaSourceConfig;
-import io.github.meterstream.kafka.internal.health.Liveness;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.util.Map;
 import java.util.Properties;
@@ -21,6 +21,17 @@ public final class ClientProperties {
 
     private static final String CONSUMER_PREFIX = "consumer.";
     private static final String PRODUCER_PREFIX = "producer.";
+    /** Kafka's default {@code buffer.memory}; raised when a single copy may be larger. */
+    private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
+    /**
+     * Envelope headers per dead-letter copy: twelve today ({@code DeadLetterEnvelope.toHeaders}),
+     * counted with room to spare so that a new envelope field does not make the largest copies fail.
+     */
+    private static final int ENVELOPE_HEADERS = 16;
+    /** Per header: its name and Kafka's record framing. */
+    private static final int HEADER_OVERHEAD_BYTES = 64;
+    /** Record batch and request framing around one record. */
+    private static final int REQUEST_OVERHEAD_BYTES = 1024;
 
     private ClientProperties() {
     }
@@ -47,19 +58,37 @@ public final class ClientProperties {
         return p;
     }
 
-    /** The consumer's {@code session.timeout.ms}, Kafka's default when not set. */
-    public static long sessionTimeoutMs(Properties consumerProperties) {
-        String session = consumerProperties.getProperty(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
-        return session == null ? Liveness.DEFAULT_SESSION_TIMEOUT_MS : Long.parseLong(session.trim());
+    /**
+     * The dead-letter producer's properties: idempotent, {@code acks=all}, {@code max.block.ms} 10 s
+     * (Kafka's is 60 s), and a {@code max.request.size} that fits the largest record the consumer
+     * may receive plus the envelope, because everything the pipeline refuses, an oversized payload
+     * included, must be copyable; the topic's own {@code max.message.bytes} still decides.
+     */
+    public static Properties producerOf(KafkaSourceConfig config, String clientId, Properties consumerProperties) {
+        Properties p = forProducer(config.clientProperties());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        // not negotiable: a dead-letter copy must be durable before the original is let go
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        long requestSize = largestReceivableRecord(consumerProperties)
+                + (long) ENVELOPE_HEADERS * (config.deadLetterMaxHeaderBytes() + HEADER_OVERHEAD_BYTES) + REQUEST_OVERHEAD_BYTES;
+        p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(Math.min(Integer.MAX_VALUE, requestSize)));
+        // the producer refuses a record larger than its whole buffer; the buffer is a cap, not an allocation
+        long maxRequest = Long.parseLong(String.valueOf(p.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).trim());
+        p.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(DEFAULT_BUFFER_MEMORY, maxRequest + REQUEST_OVERHEAD_BYTES)));
+        return p;
     }
 
     /**
      * The largest record this consumer may be handed, as far as its settings say: Kafka returns a
      * batch larger than {@code max.partition.fetch.bytes} when it is the first of the fetch, so the
-     * bound is the larger of that and {@code fetch.max.bytes} (50 MiB by default). Every such
-     * record must be copyable to the dead-letter topic, oversized ones first of all.
+     * bound is the larger of that and {@code fetch.max.bytes} (50 MiB by default).
      */
-    public static long largestReceivableRecord(Properties consumerProperties) {
+    private static long largestReceivableRecord(Properties consumerProperties) {
         return Math.max(sizeSetting(consumerProperties, ConsumerConfig.FETCH_MAX_BYTES_CONFIG, ConsumerConfig.DEFAULT_FETCH_MAX_BYTES),
                 sizeSetting(consumerProperties, ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
                         ConsumerConfig.DEFAULT_MAX_PARTITION_FETCH_BYTES));

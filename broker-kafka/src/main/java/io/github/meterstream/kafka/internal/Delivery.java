@@ -13,10 +13,12 @@ public final class Delivery implements Comparable<Delivery> {
     private final PartitionState partition;
     private final int attempt;
     private final long dueNanos;
+    /** How many settlements of this record failed in a row (a dead-letter copy the broker did not confirm). */
     private final int settlementFailures;
 
-    public Delivery(ConsumerRecord<byte[], byte[]> record, PartitionState partition, int attempt, long dueNanos) {
-        this(record, partition, attempt, dueNanos, 0);
+    /** The first attempt: due at once. */
+    Delivery(ConsumerRecord<byte[], byte[]> record, PartitionState partition) {
+        this(record, partition, 1, 0L, 0);
     }
 
     private Delivery(ConsumerRecord<byte[], byte[]> record, PartitionState partition, int attempt, long dueNanos,
@@ -26,6 +28,15 @@ public final class Delivery implements Comparable<Delivery> {
         this.attempt = attempt;
         this.dueNanos = dueNanos;
         this.settlementFailures = settlementFailures;
+    }
+
+    /**
+     * The next attempt of the same record, due {@code delayNanos} from now; after a failed
+     * settlement, one more failure in a row (from which the next delay grows), else none.
+     */
+    public Delivery next(long delayNanos, boolean settlementFailed) {
+        return new Delivery(record, partition, attempt + 1, System.nanoTime() + delayNanos,
+                settlementFailed ? settlementFailures + 1 : 0);
     }
 
     public ConsumerRecord<byte[], byte[]> record() {
@@ -48,7 +59,6 @@ public final class Delivery implements Comparable<Delivery> {
         return dueNanos;
     }
 
-    /** How many settlements of this record failed in a row (a dead-letter copy the broker did not confirm). */
     public int settlementFailures() {
         return settlementFailures;
     }
@@ -56,19 +66,6 @@ public final class Delivery implements Comparable<Delivery> {
     /** {@code topic[partition]@offset}, how logs and health name the record. */
     public String where() {
         return record.topic() + '[' + record.partition() + "]@" + record.offset();
-    }
-
-    /** The next attempt of the same record, due {@code delayNanos} from now. */
-    public Delivery retry(long delayNanos) {
-        return new Delivery(record, partition, attempt + 1, System.nanoTime() + delayNanos, 0);
-    }
-
-    /**
-     * The next attempt after its settlement failed, due {@code delayNanos} from now: still one more
-     * delivery attempt, and one more failure in a row, from which the next delay grows.
-     */
-    public Delivery afterSettlementFailure(long delayNanos) {
-        return new Delivery(record, partition, attempt + 1, System.nanoTime() + delayNanos, settlementFailures + 1);
     }
 
     /** Earliest due first; ties by partition order of offsets. */

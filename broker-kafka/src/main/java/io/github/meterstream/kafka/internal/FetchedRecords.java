@@ -3,15 +3,17 @@ package io.github.meterstream.kafka.internal;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * Owns what this member fetched and has not settled: the {@link PartitionState} of each owned
@@ -28,6 +30,7 @@ public final class FetchedRecords {
     private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
     private final LinkedBlockingDeque<Delivery> held = new LinkedBlockingDeque<>();
     private final PriorityBlockingQueue<Delivery> retries = new PriorityBlockingQueue<>();
+    private final AtomicLong revocations = new AtomicLong();
 
     /** A new ownership period starts for each of {@code assigned}. Poll thread. */
     public void assigned(Collection<TopicPartition> assigned) {
@@ -49,13 +52,12 @@ public final class FetchedRecords {
         PartitionState p = partitions.get(new TopicPartition(r.topic(), r.partition()));
         if (p != null) {
             p.fetched(r.offset());
-            held.add(new Delivery(r, p, 1, 0L));
+            held.add(new Delivery(r, p));
         }
     }
 
     /** Puts {@code next} in the retry queue; any thread. */
     public void waitForRetry(Delivery next) {
-        next.partition().retryQueued();
         retries.add(next);
     }
 
@@ -66,13 +68,17 @@ public final class FetchedRecords {
             return null;
         }
         retries.remove(due);
-        due.partition().retryDequeued();
         return due;
     }
 
     /** The oldest held record, taken; null when none. Poll thread. */
     public Delivery takeHeld() {
         return held.poll();
+    }
+
+    /** Partitions revoked or lost (let go of one by one, not at close) since the source started. */
+    public long revocations() {
+        return revocations.get();
     }
 
     public int heldCount() {
@@ -83,6 +89,12 @@ public final class FetchedRecords {
         return retries.size();
     }
 
+    /** The owned partitions with records in the retry queue. Poll thread. */
+    public Set<TopicPartition> partitionsWithRetries() {
+        return retries.stream().map(Delivery::partition).filter(p -> partitions.get(p.partition()) == p)
+                .map(PartitionState::partition).collect(Collectors.toCollection(HashSet::new));
+    }
+
     /**
      * Stops handing out records of {@code tps}: held ones and retries are dropped (not committed).
      * Returns the states of those this member still owned, which the caller releases.
@@ -91,22 +103,14 @@ public final class FetchedRecords {
         Set<TopicPartition> set = new HashSet<>(tps);
         held.removeIf(d -> set.contains(d.partition().partition()));
         retries.removeIf(d -> set.contains(d.partition().partition()));
-        List<PartitionState> states = new ArrayList<>();
-        for (TopicPartition tp : tps) {
-            PartitionState p = partitions.get(tp);
-            if (p != null && p.isOwned()) {
-                states.add(p);
-            }
-        }
-        return states;
+        // only owned partitions are in the map
+        return tps.stream().map(partitions::get).filter(Objects::nonNull).collect(Collectors.toList());
     }
 
-    /**
-     * {@code p}'s ownership period ended: every later settlement of it is refused. Returns its
-     * deliveries that were in flight.
-     */
+    /** {@code p}'s ownership period ended: see {@link PartitionState#release()}. */
     public List<Delivery> release(PartitionState p) {
         partitions.remove(p.partition(), p);
+        revocations.incrementAndGet();
         return p.release();
     }
 
@@ -118,9 +122,7 @@ public final class FetchedRecords {
 
     /** Every partition released and every queue emptied: the source no longer answers for any record. */
     public void releaseAll() {
-        for (PartitionState p : partitions.values()) {
-            p.release();
-        }
+        partitions.values().forEach(PartitionState::release);
         partitions.clear();
         dropWaiting();
     }

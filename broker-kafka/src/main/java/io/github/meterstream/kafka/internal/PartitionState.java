@@ -3,30 +3,29 @@ package io.github.meterstream.kafka.internal;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.TreeSet;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * What the source knows about one partition for as long as it owns it: every offset fetched and
  * not yet settled (held, in flight, waiting for a retry, being dead-lettered), so that a commit
- * never passes one of them. A new object is made on each assignment; once {@link #release()}d it
- * refuses every settlement, which is how a settlement for a partition this consumer no longer owns
- * fails instead of being counted.
+ * never passes one of them, and the delivery in flight for each. A new object is made on each
+ * assignment; once {@link #release()}d it refuses every settlement, which is how a settlement for a
+ * partition this consumer no longer owns fails instead of being counted.
  *
  * <p>Thread-safe: the poll thread fetches, delivers and commits; settlements arrive on any thread.
  */
 public final class PartitionState {
 
     private final TopicPartition partition;
-    private final TreeSet<Long> unsettled = new TreeSet<>();
-    private final Map<Long, Delivery> inFlight = new HashMap<>();
+    /** Each unsettled offset, with its delivery while one is in flight (null while it waits). */
+    private final TreeMap<Long, Delivery> unsettled = new TreeMap<>();
     private long nextOffset = -1L;
     private long committed = -1L;
     private boolean owned = true;
-    private int waitingRetries;
 
     public PartitionState(TopicPartition partition) {
         this.partition = partition;
@@ -38,17 +37,16 @@ public final class PartitionState {
 
     /** The poll thread fetched {@code offset}; it counts as unsettled until settled. */
     public synchronized void fetched(long offset) {
-        unsettled.add(offset);
+        unsettled.put(offset, null);
         nextOffset = Math.max(nextOffset, offset + 1);
     }
 
     /** {@code d} is about to be handed to the sink; false if the partition was let go meanwhile. */
     public synchronized boolean handOver(Delivery d) {
-        if (!owned) {
-            return false;
+        if (owned) {
+            unsettled.put(d.offset(), d);
         }
-        inFlight.put(d.offset(), d);
-        return true;
+        return owned;
     }
 
     /**
@@ -56,57 +54,40 @@ public final class PartitionState {
      * committed. False if {@code d} is not the current delivery of its offset on an owned partition.
      */
     public synchronized boolean settled(Delivery d) {
-        if (!isCurrent(d)) {
+        if (!backToWaiting(d)) {
             return false;
         }
-        inFlight.remove(d.offset());
         unsettled.remove(d.offset());
-        notifyAll();
         return true;
     }
 
-    /** {@code d} goes back to waiting (a retry): still unsettled, no longer in flight. */
+    /** {@code d} goes back to waiting (a retry): still unsettled, no longer in flight. False as for {@link #settled}. */
     public synchronized boolean backToWaiting(Delivery d) {
         if (!isCurrent(d)) {
             return false;
         }
-        inFlight.remove(d.offset());
+        unsettled.put(d.offset(), null);
         notifyAll();
         return true;
     }
 
-    /** A record of this partition was put in the source's retry queue. */
-    public synchronized void retryQueued() {
-        waitingRetries++;
-    }
-
-    /** A record of this partition left the retry queue to be delivered again. */
-    public synchronized void retryDequeued() {
-        waitingRetries = Math.max(0, waitingRetries - 1);
-    }
-
-    /** True while records of this partition wait in the source's retry queue. */
-    public synchronized boolean hasRetriesWaiting() {
-        return waitingRetries > 0;
-    }
-
     /** True while {@code d} is the delivery of its offset that the source waits for. */
     public synchronized boolean isCurrent(Delivery d) {
-        return owned && inFlight.get(d.offset()) == d;
+        return owned && unsettled.get(d.offset()) == d;
     }
 
-    public synchronized boolean isOwned() {
-        return owned;
-    }
-
-    /** Waits until nothing of this partition is in flight, or until {@code deadlineNanos}; true if drained. */
-    public synchronized boolean awaitNoneInFlight(long deadlineNanos) throws InterruptedException {
-        while (!inFlight.isEmpty()) {
+    /**
+     * Waits until every delivery in flight is settled or {@code held} (by the base, for a later
+     * hand-over: nobody settles it meanwhile), or until {@code deadlineNanos}; true if so. The base
+     * does not signal when it starts holding one, hence a look every 50 ms.
+     */
+    public synchronized boolean awaitSettled(long deadlineNanos, Predicate<Delivery> held) throws InterruptedException {
+        while (!unsettled.values().stream().filter(Objects::nonNull).allMatch(held)) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            wait(Math.max(1L, left / 1_000_000L));
+            wait(Math.max(1L, Math.min(50L, left / 1_000_000L)));
         }
         return true;
     }
@@ -119,7 +100,7 @@ public final class PartitionState {
         if (nextOffset < 0) {
             return OptionalLong.empty();
         }
-        long c = unsettled.isEmpty() ? nextOffset : unsettled.first();
+        long c = unsettled.isEmpty() ? nextOffset : unsettled.firstKey();
         return c > committed ? OptionalLong.of(c) : OptionalLong.empty();
     }
 
@@ -134,8 +115,8 @@ public final class PartitionState {
      */
     public synchronized List<Delivery> release() {
         owned = false;
-        List<Delivery> wereInFlight = new ArrayList<>(inFlight.values());
-        inFlight.clear();
+        List<Delivery> wereInFlight = new ArrayList<>(unsettled.values());
+        wereInFlight.removeIf(Objects::isNull);
         unsettled.clear();
         notifyAll();
         return wereInFlight;

@@ -26,17 +26,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * The poll thread's work, which alone touches the consumer: poll (backing off while the cluster is
+ * Owns the poll thread, which alone touches the consumer: poll (backing off while the cluster is
  * unreachable), record what was fetched, apply pause and the retry bound to the partitions, hand
  * due retries and then fetched records over in order, commit every {@code commit-interval} and
- * check liveness every second. Once the gate is {@link #stop() stopped} it hands over nothing and
- * keeps polling with every partition paused, so that the group session stays alive while the base
- * class waits for the records in flight; once told to {@link #finish()} it commits and closes the
- * clients.
+ * check liveness every second. Once {@link #stop() stopped} it hands over nothing and keeps
+ * polling with every partition paused, so that the group session stays alive while the base class
+ * waits for the records in flight; once told to {@link #finish(Duration)} it commits and closes
+ * the clients.
  */
 public final class PollLoop implements Runnable {
 
@@ -44,27 +45,28 @@ public final class PollLoop implements Runnable {
     private static final long LIVENESS_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(10);
     private static final Duration CLOSING_POLL = Duration.ofMillis(50);
-    /** The close's own timeout is spent waiting for the records in flight; the commit then gets this long. */
-    private static final Duration CLOSE_COMMIT_TIMEOUT = Duration.ofSeconds(5);
+    /** After close's wait the poll thread commits (up to 10 s) and closes the consumer (2 s) and the producer (5 s). */
+    private static final long EXIT_MILLIS = 20_000L;
 
     private final String source;
     private final KafkaSourceConfig config;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeliveryGate gate;
-    private final CountDownLatch stopSignal = new CountDownLatch(1);
-    private final CountDownLatch finishSignal = new CountDownLatch(1);
     private final FetchedRecords records;
     private final OffsetCommitter committer;
-    private final RebalanceHandler rebalance;
     private final Liveness liveness;
     private final DeadLetterPublisher deadLetters;
     private final BiConsumer<Delivery, InboundMessage.Builder> handOver;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final CountDownLatch finishSignal = new CountDownLatch(1);
+    private volatile Duration closeCommitTimeout = Duration.ZERO;
+    private Thread thread;
     /** Fetching of partitions with waiting retries is paused because too many wait. */
     private boolean retriesFull;
 
     /** {@code handOver} is the base class's: it adds the settler, counts the record in flight and calls the sink. */
     public PollLoop(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer, DeliveryGate gate,
-                    FetchedRecords records, OffsetCommitter committer, RebalanceHandler rebalance, Liveness liveness,
+                    FetchedRecords records, OffsetCommitter committer, Liveness liveness,
                     DeadLetterPublisher deadLetters, BiConsumer<Delivery, InboundMessage.Builder> handOver) {
         this.source = source;
         this.config = config;
@@ -72,10 +74,15 @@ public final class PollLoop implements Runnable {
         this.gate = gate;
         this.records = records;
         this.committer = committer;
-        this.rebalance = rebalance;
         this.liveness = liveness;
         this.deadLetters = deadLetters;
         this.handOver = handOver;
+    }
+
+    /** Starts the poll thread; call before anything may call {@link #finish(Duration)}. */
+    public void start(ThreadFactory threads) {
+        thread = threads.newThread(this);
+        thread.start();
     }
 
     /** Hand over nothing more (the gate is stopped already); wakes a poll thread that backs off. Any thread. */
@@ -83,9 +90,20 @@ public final class PollLoop implements Runnable {
         stopSignal.countDown();
     }
 
-    /** Commit what is settled, release every partition and close the clients. Any thread. */
-    public void finish() {
+    /** Commits what is settled within {@code commitTimeout}, closes the clients and waits for the poll thread to end. */
+    public void finish(Duration commitTimeout) {
+        closeCommitTimeout = commitTimeout;
+        // no consumer.wakeup(): the poll thread notices within its closing poll, and a stray wakeup
+        // would make the closing commitSync fail
         finishSignal.countDown();
+        try {
+            thread.join(EXIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("Kafka source {}: poll thread still running after close", source);
+        }
     }
 
     @Override
@@ -94,7 +112,7 @@ public final class PollLoop implements Runnable {
         long nextCommit = System.nanoTime() + config.commitInterval().toNanos();
         long nextCheck = System.nanoTime();
         try {
-            consumer.subscribe(config.topics(), rebalance);
+            consumer.subscribe(config.topics(), committer);
             while (!gate.isStopped()) {
                 applyPause();
                 ConsumerRecords<byte[], byte[]> fetched;
@@ -107,7 +125,7 @@ public final class PollLoop implements Runnable {
                     continue;
                 }
                 backoff = config.pollTimeout();
-                liveness.polled(config.topics());
+                liveness.polled();
                 for (ConsumerRecord<byte[], byte[]> r : fetched) {
                     records.fetched(r);
                 }
@@ -129,7 +147,7 @@ public final class PollLoop implements Runnable {
             LOG.error("Kafka source {}: poll thread failed; the source stops consuming", source, e);
             liveness.failed("poll thread failed: " + AbstractBrokerSource.describe(e));
         } finally {
-            releaseAll();
+            records.releaseAll();
             try {
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(2)));
             } catch (RuntimeException e) {
@@ -137,12 +155,6 @@ public final class PollLoop implements Runnable {
             }
             deadLetters.close(Duration.ofSeconds(5));
         }
-    }
-
-    /** Every record let go of: partitions released, queues emptied, no stuck copy reported. */
-    private void releaseAll() {
-        records.releaseAll();
-        liveness.stuckCopies().clear();
     }
 
     private void applyPause() {
@@ -183,15 +195,11 @@ public final class PollLoop implements Runnable {
             retriesFull = false;
             LOG.info("Kafka source {}: {} records wait for a retry; fetching resumed", source, waiting);
         }
-        Set<TopicPartition> hold = new HashSet<>();
-        if (retriesFull) {
-            Set<TopicPartition> assigned = consumer.assignment();
-            for (PartitionState p : records.states()) {
-                if (p.hasRetriesWaiting() && assigned.contains(p.partition())) {
-                    hold.add(p.partition());
-                }
-            }
+        if (!retriesFull) {
+            return new HashSet<>();
         }
+        Set<TopicPartition> hold = records.partitionsWithRetries();
+        hold.retainAll(consumer.assignment());
         return hold;
     }
 
@@ -211,25 +219,21 @@ public final class PollLoop implements Runnable {
             return;
         }
         ConsumerRecord<byte[], byte[]> r = d.record();
-        handOver.accept(d, InboundMessage.builder()
-                .payload(r.value() == null ? new byte[0] : r.value())
-                .headers(headersOf(r))
-                .coordinates(SourceCoordinates.of(source, r.topic(), r.partition(), r.offset()))
-                .deliveryAttempt(d.attempt()));
-    }
-
-    private static Map<String, String> headersOf(ConsumerRecord<byte[], byte[]> r) {
         Map<String, String> headers = new LinkedHashMap<>();
         for (Header h : r.headers()) {
             headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
         }
-        return headers;
+        handOver.accept(d, InboundMessage.builder()
+                .payload(r.value() == null ? new byte[0] : r.value())
+                .headers(headers)
+                .coordinates(SourceCoordinates.of(source, r.topic(), r.partition(), r.offset()))
+                .deliveryAttempt(d.attempt()));
     }
 
     /**
-     * Polls with every partition paused until told to {@link #finish()}: the records in flight may
-     * still be settled meanwhile and the member must not leave its group before their offsets are
-     * committed. What was held or waiting for a retry is delivered again after a restart.
+     * Polls with every partition paused until told to {@link #finish(Duration)}: the records in
+     * flight may still be settled meanwhile and the member must not leave its group before their
+     * offsets are committed. What was held or waiting for a retry is delivered again after a restart.
      */
     private void keepSessionUntilFinished() throws InterruptedException {
         records.dropWaiting();
@@ -243,6 +247,6 @@ public final class PollLoop implements Runnable {
                 break;
             }
         }
-        committer.commitSync(new ArrayList<>(records.states()), "close", CLOSE_COMMIT_TIMEOUT);
+        committer.commitSync(new ArrayList<>(records.states()), "close", closeCommitTimeout);
     }
 }

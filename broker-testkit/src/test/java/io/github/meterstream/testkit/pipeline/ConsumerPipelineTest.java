@@ -450,6 +450,80 @@ class ConsumerPipelineTest {
     }
 
     @Nested
+    @DisplayName("Workers")
+    class Workers {
+
+        @Test
+        @DisplayName("messages of different keys all run at once, up to concurrency, even when each handler waits for the others")
+        void everyWorkerRunsWhenHandlersWaitForEachOther() {
+            int concurrency = 6;
+            for (int i = 0; i < concurrency; i++) {
+                broker.publish(QUEUE, TestEvent.json("m" + i, "key" + i, i));
+            }
+            CountDownLatch allRunning = new CountDownLatch(concurrency);
+            AtomicInteger timedOut = new AtomicInteger();
+            start((m, ctx) -> {
+                allRunning.countDown();
+                if (!allRunning.await(20, TimeUnit.SECONDS)) {
+                    timedOut.incrementAndGet();
+                }
+                handled.add(m.id);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.builder().concurrency(concurrency).build(), null);
+            await().atMost(DEADLINE).until(() -> handled.size() == concurrency);
+            assertThat(timedOut).hasValue(0);
+        }
+
+        @Test
+        @DisplayName("a burst over many keys is handled exactly once each, in order within every key")
+        void burstKeepsOrderPerKey() {
+            int keys = 50;
+            int perKey = 40;
+            for (int i = 0; i < perKey; i++) {
+                for (int k = 0; k < keys; k++) {
+                    broker.publish(QUEUE, TestEvent.json("m" + k + "-" + i, "key" + k, i));
+                }
+            }
+            Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
+                seen.computeIfAbsent(m.key, k -> new CopyOnWriteArrayList<>()).add(m.value);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.builder().concurrency(4).build(), null);
+            await().atMost(DEADLINE).until(() -> p.stats().processed() == (long) keys * perKey && p.stats().inFlight() == 0);
+            assertThat(seen).hasSize(keys);
+            List<Integer> inOrder = java.util.stream.IntStream.range(0, perKey).boxed().collect(java.util.stream.Collectors.toList());
+            seen.values().forEach(values -> assertThat(values).isEqualTo(inOrder));
+        }
+
+        @Test
+        @DisplayName("closing lets a running handler finish and ends every worker thread")
+        void closeEndsWorkers() throws Exception {
+            broker.publish(QUEUE, TestEvent.json("m1", "k1", 1));
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean finished = new AtomicBoolean();
+            List<Thread> worker = new CopyOnWriteArrayList<>();
+            ConsumerPipeline<TestEvent> p = start((m, ctx) -> {
+                worker.add(Thread.currentThread());
+                running.countDown();
+                release.await(20, TimeUnit.SECONDS);
+                finished.set(true);
+                return MessageHandler.Outcome.PROCESSED;
+            }, PipelineConfig.defaults(), null);
+            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            Thread closer = new Thread(() -> p.close(Duration.ofSeconds(20)));
+            closer.start();
+            await().atMost(DEADLINE).until(() -> p.state() == ConsumerPipeline.State.CLOSED);
+            release.countDown();
+            closer.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(closer.isAlive()).isFalse();
+            assertThat(finished).isTrue();
+            worker.get(0).join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(worker.get(0).isAlive()).isFalse();
+        }
+    }
+
+    @Nested
     @DisplayName("Flow control")
     class FlowControl {
 

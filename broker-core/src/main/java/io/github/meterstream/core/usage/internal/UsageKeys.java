@@ -81,16 +81,21 @@ public final class UsageKeys {
         }
     }
 
-    private static String sha256Hex(String s) {
+    /** One digest per thread: looking one up by name costs about as much as hashing a message. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder(64);
-            for (byte b : digest) {
-                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-            }
-            return hex.toString();
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+    });
+
+    private static String sha256Hex(String s) {
+        byte[] digest = SHA_256.get().digest(s.getBytes(StandardCharsets.UTF_8)); // digest() resets it for the next
+        StringBuilder hex = new StringBuilder(64);
+        for (byte b : digest) {
+            hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+        }
+        return hex.toString();
     }
 }

@@ -1,2 +1,2 @@
-/** Offset commits, which never pass a record that is not settled yet. */
+/** The offsets: committed up to the lowest unsettled one, and the rebalance callbacks that let partitions go. */
 package io.github.meterstream.kafka.internal.commit;

@@ -1,2 +1,2 @@
-/** What a settlement does to a record off the poll thread: ack, retry later, or a confirmed copy to the dead-letter topic. */
+/** The dead-letter copy, confirmed by the broker before the original counts as settled. */
 package io.github.meterstream.kafka.internal.fault;

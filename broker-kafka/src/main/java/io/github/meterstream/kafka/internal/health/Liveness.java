@@ -3,6 +3,8 @@ package io.github.meterstream.kafka.internal.health;
 import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.SourceHealth;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+import static org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -11,77 +13,103 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Owns what Kafka adds to the source's health (the base class holds it): whether the member is
- * connected to its group, which the poll thread and the rebalance callbacks report, the signs that
- * it is cut off although {@code poll} does not throw (no heartbeat to the group coordinator, no
- * connection to any broker), the consumer lag, and the {@link StuckCopies dead-letter copies that
- * keep failing}.
+ * connected to its group, the signs that it is cut off although {@code poll} does not throw (no
+ * heartbeat to the group coordinator, no connection to any broker), the consumer lag, and the
+ * records whose dead-letter copy keeps failing ("stuck"): such a source is connected but does not
+ * get rid of what it must, so its health is red until the copy is confirmed, the record is settled
+ * another way or its partition goes to another member.
  *
- * <p>{@link #over(SourceHealth)} may be called from any thread; everything that reads the consumer
- * runs on the poll thread, which {@link #watch}es the consumer before it starts.
+ * <p>What reads the consumer runs on the poll thread; {@link #over} and the stuck-copy methods on any.
  */
 public final class Liveness {
 
     private static final Logger LOG = LoggerFactory.getLogger(Liveness.class);
     /** Kafka's default {@code session.timeout.ms} (classic group protocol). */
-    public static final long DEFAULT_SESSION_TIMEOUT_MS = 45_000L;
+    private static final String DEFAULT_SESSION_TIMEOUT_MS = "45000";
 
     private final String source;
+    private final List<String> topics;
     private final Supplier<SourceHealth> reported;
     private final Consumer<SourceHealth> report;
-    private final StuckCopies stuckCopies = new StuckCopies();
+    /** By {@code topic[partition]@offset}. */
+    private final Map<String, StuckCopy> stuckCopies = new ConcurrentHashMap<>();
     private volatile Long lag;
     private volatile boolean everAssigned;
 
     // poll thread only
     private KafkaConsumer<byte[], byte[]> consumer;
-    private long sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
+    private long sessionTimeoutMs;
     private boolean heartbeatLost;
     /** When the consumer last had no connection to any broker (System.nanoTime), or 0 while it has one. */
     private long noConnectionSince;
 
     /** Reads and reports the source's health through {@code reported} and {@code report} (the base class's holder). */
-    public Liveness(String source, Supplier<SourceHealth> reported, Consumer<SourceHealth> report) {
+    public Liveness(String source, List<String> topics, Supplier<SourceHealth> reported, Consumer<SourceHealth> report) {
         this.source = source;
+        this.topics = topics;
         this.reported = reported;
         this.report = report;
     }
 
-    /** The consumer whose metrics tell liveness; called once, before the poll thread starts. */
-    public void watch(KafkaConsumer<byte[], byte[]> consumer, long sessionTimeoutMs) {
+    /** The consumer whose metrics tell liveness, made of {@code properties}; once, before the poll thread starts. */
+    public void watch(KafkaConsumer<byte[], byte[]> consumer, Properties properties) {
         this.consumer = consumer;
-        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.sessionTimeoutMs = Long.parseLong(properties.getProperty(SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS).trim());
     }
 
-    public StuckCopies stuckCopies() {
-        return stuckCopies;
-    }
-
-    /** {@code h}, the health last reported, with what liveness knows besides: a stuck copy, the lag. */
+    /** {@code h} with what liveness knows besides: {@code DISCONNECTED} since the oldest stuck copy, naming it; else the lag. */
     public SourceHealth over(SourceHealth h) {
-        SourceHealth withStuck = stuckCopies.over(h);
-        if (withStuck != h) {
-            return withStuck;
+        if (h.state() != SourceHealth.State.CONNECTED) {
+            return h;
+        }
+        StuckCopy oldest = null;
+        for (StuckCopy c : stuckCopies.values()) {
+            if (oldest == null || c.since.isBefore(oldest.since)) {
+                oldest = c;
+            }
+        }
+        if (oldest != null) {
+            int others = stuckCopies.size() - 1;
+            return SourceHealth.of(SourceHealth.State.DISCONNECTED, oldest.detail
+                    + (others > 0 ? " (and " + others + " more record(s) whose dead-letter copy fails)" : ""), oldest.since);
         }
         Long l = lag;
-        return h.state() == SourceHealth.State.CONNECTED && l != null ? h.withLag(l) : h;
+        return l != null ? h.withLag(l) : h;
+    }
+
+    /** Records {@code where} as stuck with {@code detail}; true if it was not stuck before (worth an ERROR). */
+    public boolean stuck(String where, TopicPartition partition, String detail) {
+        StuckCopy before = stuckCopies.get(where);
+        stuckCopies.put(where, new StuckCopy(partition, detail, before == null ? Instant.now() : before.since));
+        return before == null;
+    }
+
+    /** {@code where} no longer counts (copied, or settled another way); true if it was stuck. */
+    public boolean resolved(String where) {
+        return !stuckCopies.isEmpty() && stuckCopies.remove(where) != null;
+    }
+
+    /** The new owner of {@code partitions} deals with their records now, and reports its own trouble. */
+    public void forget(Collection<TopicPartition> partitions) {
+        stuckCopies.values().removeIf(c -> partitions.contains(c.partition));
     }
 
     /** The group assigned partitions (possibly none): the member is connected. */
-    public void assigned(int partitionCount, List<String> topics) {
+    public void assigned(int partitionCount) {
         everAssigned = true;
-        connected("assigned " + partitionCount + " partition(s) of " + topics);
-    }
-
-    private void connected(String detail) {
+        String detail = "assigned " + partitionCount + " partition(s) of " + topics;
         report.accept(SourceHealth.of(SourceHealth.State.CONNECTED, detail, Instant.now()));
         LOG.info("Kafka source {} connected: {}", source, detail);
     }
@@ -102,37 +130,27 @@ public final class Liveness {
     }
 
     /** After a {@code poll} that did not throw: back to connected once the heartbeat is fresh again. */
-    public void polled(List<String> topics) {
+    public void polled() {
         if (everAssigned && reported.get().state() != SourceHealth.State.CONNECTED && (!heartbeatLost || heartbeatFresh())) {
             heartbeatLost = false;
-            connected("assigned " + consumer.assignment().size() + " partition(s) of " + topics);
+            assigned(consumer.assignment().size());
         }
-    }
-
-    /** Every second or so: the heartbeat, the connections and the lag. */
-    public void check() {
-        checkHeartbeat();
-        refreshLag();
     }
 
     /**
-     * A broker that goes away makes {@code poll} return nothing rather than throw; the heartbeats to
-     * the group coordinator stop, though. No heartbeat for longer than the session timeout means
-     * this member is cut off from its group.
+     * Every second or so: the lag, and the heartbeat. A broker that goes away makes {@code poll}
+     * return nothing rather than throw; the heartbeats to the group coordinator stop, though. No
+     * heartbeat for longer than the session timeout means this member is cut off from its group.
      */
-    private void checkHeartbeat() {
-        if (!everAssigned || reported.get().state() != SourceHealth.State.CONNECTED) {
-            return;
+    public void check() {
+        if (everAssigned && reported.get().state() == SourceHealth.State.CONNECTED && !connectionsLost()) {
+            Double secondsAgo = metric("last-heartbeat-seconds-ago", "consumer-coordinator-metrics");
+            if (secondsAgo != null && secondsAgo * 1000 > sessionTimeoutMs) {
+                lost("no heartbeat to the group coordinator for " + secondsAgo.longValue() + " s (session timeout "
+                        + sessionTimeoutMs + " ms): broker unreachable?");
+            }
         }
-        if (checkConnections()) {
-            return;
-        }
-        Metric heartbeat = find("last-heartbeat-seconds-ago", "consumer-coordinator-metrics");
-        Object secondsAgo = heartbeat == null ? null : heartbeat.metricValue();
-        if (secondsAgo instanceof Number && ((Number) secondsAgo).doubleValue() * 1000 > sessionTimeoutMs) {
-            lost("no heartbeat to the group coordinator for " + ((Number) secondsAgo).longValue() + " s (session timeout "
-                    + sessionTimeoutMs + " ms): broker unreachable?");
-        }
+        refreshLag();
     }
 
     /**
@@ -141,8 +159,8 @@ public final class Liveness {
      * broker for longer than min(session timeout, 10 s) is a plainer sign. Returns true when it
      * marked the source disconnected.
      */
-    private boolean checkConnections() {
-        Double connections = connectionCount();
+    private boolean connectionsLost() {
+        Double connections = metric("connection-count", "consumer-metrics");
         if (connections == null || connections > 0) {
             noConnectionSince = 0L;
             return false;
@@ -152,9 +170,8 @@ public final class Liveness {
             noConnectionSince = now;
             return false;
         }
-        long graceMs = Math.min(sessionTimeoutMs, 10_000L);
         long downMs = TimeUnit.NANOSECONDS.toMillis(now - noConnectionSince);
-        if (downMs > graceMs) {
+        if (downMs > Math.min(sessionTimeoutMs, 10_000L)) {
             lost("no connection to any Kafka broker for " + downMs / 1000 + " s (heartbeat to the group coordinator lost)");
             return true;
         }
@@ -168,30 +185,18 @@ public final class Liveness {
     }
 
     private boolean heartbeatFresh() {
-        Double connections = connectionCount();
-        if (connections != null && connections == 0) {
-            return false;
-        }
-        Metric heartbeat = find("last-heartbeat-seconds-ago", "consumer-coordinator-metrics");
-        if (heartbeat == null) {
-            return true;
-        }
-        Object secondsAgo = heartbeat.metricValue();
-        return secondsAgo instanceof Number && ((Number) secondsAgo).doubleValue() * 1000 <= sessionTimeoutMs;
+        Double connections = metric("connection-count", "consumer-metrics");
+        Double secondsAgo = metric("last-heartbeat-seconds-ago", "consumer-coordinator-metrics");
+        return (connections == null || connections != 0) && (secondsAgo == null || secondsAgo * 1000 <= sessionTimeoutMs);
     }
 
-    /** Open connections to brokers; null when the consumer does not report them. */
-    private Double connectionCount() {
-        Metric m = find("connection-count", "consumer-metrics");
-        Object v = m == null ? null : m.metricValue();
-        return v instanceof Number ? ((Number) v).doubleValue() : null;
-    }
-
-    private Metric find(String metricName, String group) {
+    /** A consumer metric's value; null when the consumer does not report it. */
+    private Double metric(String metricName, String group) {
         for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
             MetricName n = e.getKey();
             if (n.name().equals(metricName) && n.group().equals(group)) {
-                return e.getValue();
+                Object v = e.getValue().metricValue();
+                return v instanceof Number ? ((Number) v).doubleValue() : null;
             }
         }
         return null;
@@ -208,5 +213,17 @@ public final class Liveness {
             sum += l.getAsLong();
         }
         lag = sum;
+    }
+
+    private static final class StuckCopy {
+        final TopicPartition partition;
+        final String detail;
+        final Instant since;
+
+        StuckCopy(TopicPartition partition, String detail, Instant since) {
+            this.partition = partition;
+            this.detail = detail;
+            this.since = since;
+        }
     }
 }
