@@ -24,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The 0.22 bridge experiment (see BRIDGE-NOTES.md): installs the probe bundles from
+ * The 0.22 bridge experiment (observations in BRIDGE-NOTES.md, the decision they led to in
+ * docs/decisions/0001-one-build-per-kill-bill-line.md): installs the probe bundles from
  * {@code bridge-probes/target} into a real Kill Bill 0.22.26 and records what resolves, what starts and
  * whether a probe can record usage in-process. Not an *IT (needs the probes built first):
  * <pre>

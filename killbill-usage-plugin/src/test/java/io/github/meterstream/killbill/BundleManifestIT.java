@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 
@@ -121,6 +124,31 @@ class BundleManifestIT {
         assertThat(jars).noneMatch(j -> j.matches("(junit|assertj|awaitility|h2|broker-testkit|opentest4j|mockito|byte-buddy|killbill-api|"
                 + "killbill-platform|killbill-plugin-api|slf4j|joda-time|osgi).*"));
         assertThat(entries).noneMatch(e -> e.startsWith("org/killbill/billing/usage/api/"));
+    }
+
+    @Test
+    @DisplayName("embeds one build of the Kill Bill calls per Kill Bill line (0.22 and 0.24), as jars on its class path")
+    void killbillLines() throws IOException {
+        List<String> classPath = clauses(manifest.getValue("Bundle-ClassPath"));
+        Map<String, String> lineClasses = Map.of(
+                "killbill-line-api-", "io/github/meterstream/killbill/line/KillbillLine.class",
+                "killbill-line-0.22-", "io/github/meterstream/killbill/line/kb022/Killbill022Line.class",
+                "killbill-line-0.24-", "io/github/meterstream/killbill/line/kb024/Killbill024Line.class");
+        try (JarFile bundle = new JarFile(jar.toFile())) {
+            for (Map.Entry<String, String> line : lineClasses.entrySet()) {
+                String embedded = classPath.stream().filter(j -> j.startsWith(line.getKey()) && j.endsWith(".jar")).findFirst()
+                        .orElseThrow(() -> new AssertionError(line.getKey() + "*.jar is not on the Bundle-ClassPath " + classPath));
+                try (JarInputStream in = new JarInputStream(bundle.getInputStream(bundle.getJarEntry(embedded)))) {
+                    List<String> classes = new ArrayList<>();
+                    for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                        classes.add(e.getName());
+                    }
+                    assertThat(classes).as(embedded).contains(line.getValue());
+                }
+            }
+        }
+        // embedded once, as jars: not also copied into the bundle's own classes
+        assertThat(entries).noneMatch(e -> e.startsWith("io/github/meterstream/killbill/line/"));
     }
 
     @Test

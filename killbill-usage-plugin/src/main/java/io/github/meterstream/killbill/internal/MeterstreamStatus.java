@@ -26,13 +26,10 @@ public final class MeterstreamStatus {
 
     public HealthReport health() {
         MeterstreamRuntime r = runtime.get();
-        if (r == null) {
-            HealthReport failed = MeterstreamRuntime.failedToConfigure(startupError());
-            Map<String, Object> details = new LinkedHashMap<>(failed.details());
-            details.put("killbillApi", line.describe());
-            return new HealthReport(false, failed.message(), details);
-        }
-        return r.health();
+        HealthReport report = r == null ? MeterstreamRuntime.failedToConfigure(startupError()) : r.health();
+        Map<String, Object> details = new LinkedHashMap<>(report.details());
+        details.put("killbillApi", line.describe());
+        return new HealthReport(report.healthy(), report.message(), details);
     }
 
     public Map<String, Object> status(String tenantId) {
