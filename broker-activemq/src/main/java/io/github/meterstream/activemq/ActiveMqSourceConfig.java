@@ -39,11 +39,10 @@ public final class ActiveMqSourceConfig {
                     + "reconnect by itself. Put credentials in username/password, not in the URL.")
             .required().rule(u -> URL_SCHEME.matcher(u.trim()).matches(),
                     "must be an ActiveMQ URL such as tcp://host:61616, ssl://host:61617 or failover:(tcp://a,tcp://b)");
-    public static final ConfigKey<String> USERNAME = ConfigKey.string("username", null,
+    public static final ConfigKey<String> USERNAME = SourceKeys.USERNAME.withDescription(
             "User name for the broker; unset for a broker without authentication.");
-    public static final ConfigKey<String> PASSWORD = ConfigKey.string("password", null,
-            "Password for the broker.").secret();
-    public static final ConfigKey<String> QUEUE = ConfigKey.string("queue", null,
+    public static final ConfigKey<String> PASSWORD = SourceKeys.PASSWORD;
+    public static final ConfigKey<String> QUEUE = SourceKeys.QUEUE.withDescription(
             "Queue to consume; several consumers and several nodes compete for its messages. Set this or virtual-topic.");
     public static final ConfigKey<String> VIRTUAL_TOPIC = ConfigKey.string("virtual-topic", null,
             "Topic that producers publish to as a virtual topic (usage or VirtualTopic.usage); the source consumes "
@@ -55,11 +54,11 @@ public final class ActiveMqSourceConfig {
     public static final ConfigKey<String> DEAD_LETTER_QUEUE = SourceKeys.DEAD_LETTER_QUEUE.withDescription(
             SourceKeys.DEAD_LETTER_QUEUE.description() + " The envelope travels as message properties. Default <queue>"
                     + DEAD_LETTER_SUFFIX + ".");
-    public static final ConfigKey<Integer> CONSUMERS = ConfigKey.integer("consumers", DEFAULT_CONSUMERS,
-            "Consumers of this source, each with its own JMS session and thread.").rule(atLeast(1), "must be at least 1");
-    public static final ConfigKey<Integer> PREFETCH = ConfigKey.integer("prefetch", DEFAULT_PREFETCH,
-            "Messages the broker pushes ahead to each consumer; they wait in the client and go back to the queue "
-                    + "when the source closes.").rule(atLeast(1), "must be at least 1");
+    public static final ConfigKey<Integer> CONSUMERS = SourceKeys.CONSUMERS.withDefault(DEFAULT_CONSUMERS)
+            .withDescription("Consumers of this source, each with its own JMS session and thread.");
+    public static final ConfigKey<Integer> PREFETCH = SourceKeys.PREFETCH.withDefault(DEFAULT_PREFETCH)
+            .withDescription("Messages the broker pushes ahead to each consumer; they wait in the client and go back to the queue "
+                    + "when the source closes.");
     public static final ConfigKey<Duration> RECONNECT_DELAY = SourceKeys.RECONNECT_DELAY.withDefault(DEFAULT_RECONNECT_DELAY)
             .withDescription(SourceKeys.RECONNECT_DELAY.description() + " Used with URLs without failover: (which "
                     + "reconnect by themselves); also the wait before a message whose settlement failed is delivered again.");

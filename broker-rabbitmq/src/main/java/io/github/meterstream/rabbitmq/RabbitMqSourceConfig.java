@@ -44,10 +44,10 @@ public final class RabbitMqSourceConfig {
     public static final ConfigKey<Integer> PORT = ConfigKey.integer("port", 5672,
             "Broker port (5671 is the usual TLS port).").rule(p -> p >= 1 && p <= 65535, "must be between 1 and 65535");
     public static final ConfigKey<String> VIRTUAL_HOST = ConfigKey.string("virtual-host", "/", "Virtual host.");
-    public static final ConfigKey<String> USERNAME = ConfigKey.string("username", "guest", "User name.");
-    public static final ConfigKey<String> PASSWORD = ConfigKey.string("password", "guest", "Password.").secret();
+    public static final ConfigKey<String> USERNAME = SourceKeys.USERNAME.withDefault("guest");
+    public static final ConfigKey<String> PASSWORD = SourceKeys.PASSWORD.withDefault("guest");
 
-    public static final ConfigKey<String> QUEUE = ConfigKey.string("queue", null, "Queue to consume.").required();
+    public static final ConfigKey<String> QUEUE = SourceKeys.QUEUE.required();
     public static final ConfigKey<Boolean> DECLARE_TOPOLOGY = ConfigKey.bool("declare-topology", true,
             "Declare the queue, the dead-letter exchange and queue and the retry queues at start. When false they must "
                     + "exist already; start checks each one and fails naming the one that is missing.");
@@ -63,12 +63,11 @@ public final class RabbitMqSourceConfig {
     public static final ConfigKey<List<String>> RETRY_DELAYS = ConfigKey.list("retry.delays", DEFAULT_RETRY_DELAYS,
             "Delay buckets: one retry queue <queue>.retry.<millis> per delay, with that message TTL. A requested retry "
                     + "delay is rounded up to the next bucket (longer ones use the largest).");
-    public static final ConfigKey<Integer> PREFETCH = ConfigKey.integer("prefetch", DEFAULT_PREFETCH,
-            "Unacknowledged messages the broker sends each consumer (basic.qos).").rule(atLeast(1), "must be at least 1")
+    public static final ConfigKey<Integer> PREFETCH = SourceKeys.PREFETCH.withDefault(DEFAULT_PREFETCH)
+            .withDescription("Unacknowledged messages the broker sends each consumer (basic.qos).")
             .rule(p -> p <= 65535, "must be at most 65535");
-    public static final ConfigKey<Integer> CONSUMERS = ConfigKey.integer("consumers", 1,
-            "Consumers (one channel each) on this node. More than one gives up broker order within the node.")
-            .rule(atLeast(1), "must be at least 1");
+    public static final ConfigKey<Integer> CONSUMERS = SourceKeys.CONSUMERS.withDescription(
+            "Consumers (one channel each) on this node. More than one gives up broker order within the node.");
     public static final ConfigKey<Duration> CONNECTION_TIMEOUT = ConfigKey.duration("connection-timeout", Duration.ofSeconds(10),
             "TCP connect and AMQP handshake timeout.").rule(positive(), "must be longer than zero");
     public static final ConfigKey<Duration> HEARTBEAT = ConfigKey.duration("heartbeat", Duration.ofSeconds(30),

@@ -20,6 +20,22 @@ public final class SourceKeys {
     /** Default type of a trust or key store. */
     public static final String DEFAULT_STORE_TYPE = "PKCS12";
 
+    /** No default here: some brokers have a default user, others none. */
+    public static final ConfigKey<String> USERNAME = ConfigKey.string("username", null, "User name for the broker.");
+    public static final ConfigKey<String> PASSWORD = ConfigKey.string("password", null, "Password for the broker.").secret();
+
+    /** The destination a queue-based broker consumes; each adapter says how consumers share it. */
+    public static final ConfigKey<String> QUEUE = ConfigKey.string("queue", null, "Queue to consume.");
+
+    /** How many consumers this source runs on this node; the default and what one means is the adapter's. */
+    public static final ConfigKey<Integer> CONSUMERS = ConfigKey.integer("consumers", 1,
+            "Consumers of this source on this node.").rule(atLeast(1), "must be at least 1");
+
+    /** No default here: what a good prefetch is depends on the broker's client. */
+    public static final ConfigKey<Integer> PREFETCH = ConfigKey.integer("prefetch", 1,
+            "Unacknowledged messages the broker sends ahead to each consumer.").rule(atLeast(1), "must be at least 1")
+            .required();
+
     /** No default here: how soon to try again depends on what reconnecting costs on the broker. */
     public static final ConfigKey<Duration> RECONNECT_DELAY = ConfigKey.duration("reconnect-delay", null,
             "Wait before connecting again after the connection to the broker failed or was lost.")
