@@ -13,6 +13,7 @@ import io.github.meterstream.core.internal.NamedThreadFactory;
 import io.github.meterstream.core.pipeline.internal.LeaseKeeper;
 import io.github.meterstream.core.pipeline.internal.Scheduler;
 import io.github.meterstream.core.pipeline.internal.TimeSource;
+import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.core.source.InboundMessage;
 import jakarta.validation.Validation;
@@ -110,7 +111,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final ValidatorFactory ownedValidatorFactory;
     private final Scheduler scheduler;
     private final LeaseKeeper leases;
-    private final PipelineCounters counters = new PipelineCounters();
+    private final PipelineCounters counters;
     private final Lanes<T> lanes;
     private final MessageProcessor<T> processor;
 
@@ -123,6 +124,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                 ? FailurePolicy.named(PipelineConfig.FAILURE_POLICY.name(), config.failurePolicy()) : b.failurePolicy;
         TimeSource time = b.time == null ? TimeSource.system() : b.time;
         Clock clock = b.clock == null ? time.clock() : b.clock;
+        this.counters = new PipelineCounters(clock);
         Validator beanValidator;
         if (b.beanValidator != null) {
             beanValidator = b.beanValidator;
@@ -137,7 +139,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
         SafeListener listener = new SafeListener(b.listener);
         FlowControl flow = new FlowControl(source, listener, config);
-        this.lanes = new Lanes<>(source, flow, new NamedThreadFactory(name + "-worker"), scheduler, config, this::run);
+        this.lanes = new Lanes<>(source, flow, new NamedThreadFactory(name + "-worker"), scheduler, config, counters, this::run);
         Settler settler = new Settler(counters, lanes, listener);
         FailureRouter failures = new FailureRouter(config, failurePolicy, clock, lanes, settler, counters, listener);
         this.processor = new MessageProcessor<>(b.contract, handler, List.copyOf(b.validators), beanValidator,
@@ -171,7 +173,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     public void start() {
         lanes.markStarted();
         LOG.info("Starting pipeline for source {} with {}", source.name(), config);
-        source.start(processor::admit);
+        try {
+            source.start(processor::admit);
+        } catch (RuntimeException | Error e) {
+            counters.failed("source " + source.name() + " failed to start: " + AbstractBrokerSource.describe(e));
+            throw e;
+        }
     }
 
     /** A snapshot of the counters and the state. */
@@ -216,6 +223,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         long leftNanos = Math.max(0L, deadline - System.nanoTime());
         // Every message still unsettled now will not be settled by this pipeline: the source need not wait for them.
         source.close(Duration.ofNanos(Math.min(leftNanos, Duration.ofSeconds(1).toNanos())));
+        counters.releaseUnsettled(); // the source's close gave them back to the broker
         if (ownedValidatorFactory != null) {
             ownedValidatorFactory.close();
         }

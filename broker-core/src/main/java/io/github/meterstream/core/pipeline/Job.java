@@ -29,6 +29,10 @@ final class Job<T> implements MessageContext {
     Instant firstFailureAt;
     Instant lastFailureAt;
     Duration nextDelay;
+    /** When the pipeline admitted it; set by {@link PipelineCounters#admitted}. */
+    volatile Instant receivedAt;
+    /** Why it waits before its next run, or null; read by the counters' snapshot from any thread. */
+    volatile PipelineCounters.Hold hold;
 
     Job(InboundMessage message, MessageContract<T> contract, int inProcessAttempts) {
         this.message = message;
