@@ -576,6 +576,66 @@ class MeterstreamRuntimeTest {
         assertThat(source(r, "usage")).containsEntry("health", "HEALTHY").containsEntry("oldestUnsettledSince", null);
     }
 
+    @Test
+    @DisplayName("docs/OPERATIONS.md lists every field /status emits, and /status emits every field it lists, in both views")
+    void statusIsDocumentedFieldByField() throws java.io.IOException {
+        String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
+        TenantRulesSource rules = new TenantRulesSource() {
+            @Override
+            public MeterstreamTenantRules rulesFor(UUID t) {
+                return t.equals(tenant) ? MeterstreamTenantRules.held(reason) : MeterstreamTenantRules.defaults();
+            }
+
+            @Override
+            public Map<UUID, String> problems() {
+                return Map.of(tenant, reason);
+            }
+        };
+        MeterstreamRuntime r = start(config("sources.bad.type", "kafkaa", "sources.usage.pipeline.circuit.failure-threshold", "1000"),
+                new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(otherTenant, otherSub.id, "trk-doc-other", "api-calls"));
+        broker.publish("usage", message(tenant, sub.id, "trk-doc-held", "api-calls"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-doc-other").size() == 1 && counts(r).get("retried") >= 1);
+
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "OPERATIONS.md"));
+        assertThat(fields("", r.status(null), new java.util.TreeSet<>())).as("operator view")
+                .isEqualTo(documentedFields(doc, "### Without a tenant"));
+        assertThat(fields("", r.status(tenant.toString()), new java.util.TreeSet<>())).as("tenant view")
+                .isEqualTo(documentedFields(doc, "### With a tenant"));
+    }
+
+    /** Every field path of {@code value}, with source names and tenant ids written as the document writes them. */
+    static java.util.Set<String> fields(String path, Object value, java.util.Set<String> out) {
+        if (!path.isEmpty()) {
+            out.add(path);
+        }
+        if (value instanceof Map) {
+            ((Map<?, ?>) value).forEach((k, v) -> {
+                String key = path.equals("sources") ? "<name>"
+                        : path.equals("heldTenants") || path.endsWith(".tenants") ? "<tenantId>" : k.toString();
+                fields(path.isEmpty() ? key : path + '.' + key, v, out);
+            });
+        }
+        return out;
+    }
+
+    /** The first column of the field table under the heading that starts with {@code heading}. */
+    static java.util.Set<String> documentedFields(String doc, String heading) {
+        int start = doc.indexOf('\n' + heading);
+        assertThat(start).as(heading).isNotNegative();
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String line : doc.substring(doc.indexOf('\n', start + 1) + 1).split("\n")) {
+            if (line.startsWith("#")) {
+                break;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\| `([^`]+)` \\|").matcher(line);
+            if (m.find()) {
+                out.add(m.group(1));
+            }
+        }
+        return out;
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Long> counts(MeterstreamRuntime r) {
         Map<String, Object> usage = (Map<String, Object>) ((Map<String, Object>) r.status(null).get("sources")).get("usage");
