@@ -299,6 +299,20 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     }
 
     /**
+     * Still trying to connect, with news that is no error ("joining group g"): {@code CONNECTING}
+     * (or {@code DISCONNECTED}) keeps its {@code since} and takes {@code detail}; any other state
+     * becomes {@code CONNECTING} now. Any thread.
+     */
+    protected final void reportStillConnecting(String detail) {
+        SourceHealth h = health;
+        if (h.state() == SourceHealth.State.CONNECTING || h.state() == SourceHealth.State.DISCONNECTED) {
+            reportHealth(h.withDetail(detail));
+        } else {
+            reportHealth(SourceHealth.State.CONNECTING, detail);
+        }
+    }
+
+    /**
      * The destinations the broker says do not exist, of those this source is configured to consume;
      * empty once they all exist. Shown in {@link #health()} until reported again. Any thread.
      */
