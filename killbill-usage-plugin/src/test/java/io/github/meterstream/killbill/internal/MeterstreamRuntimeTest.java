@@ -171,6 +171,18 @@ class MeterstreamRuntimeTest {
     }
 
     @Test
+    @DisplayName("a message naming its tenant by api key and refused by a Kill Bill rule carries the resolved tenant id in its envelope")
+    void apiKeyEnvelopeCarriesTheResolvedTenantId() {
+        start(config(), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-key-bad", "gigabytes")
+                .replace("\"tenantId\":\"" + tenant + "\"", "\"apiKey\":\"key-t\""));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.depth("usage.dlq") == 1);
+        assertThat(broker.peek("usage.dlq").get(0).headers()).containsEntry(DeadLetterEnvelope.REASON_CODE, "UNIT_NOT_IN_PLAN")
+                .containsEntry(DeadLetterEnvelope.TENANT, tenant.toString());
+    }
+
+    @Test
     @DisplayName("a source bound to one tenant dead-letters another tenant's usage as TENANT_NOT_ALLOWED")
     void tenantBinding() {
         start(config("sources.usage.tenants", tenant.toString()), new InMemoryIdempotencyStore());
