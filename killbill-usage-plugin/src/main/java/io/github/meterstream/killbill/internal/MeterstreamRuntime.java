@@ -144,8 +144,7 @@ public final class MeterstreamRuntime {
             try {
                 built.add(build(name));
             } catch (RuntimeException | LinkageError e) {
-                String error = e instanceof io.github.meterstream.core.config.ConfigException ? e.getMessage()
-                        : SourceStartFailure.describe(e);
+                String error = SourceStartFailure.describe(e);
                 LOG.error("Meterstream source {} not started, configuration error: {}", name, error);
                 built.add(Source.notStarted(name, failsKillbillHealthcheck(name), error, clock.instant()));
             }

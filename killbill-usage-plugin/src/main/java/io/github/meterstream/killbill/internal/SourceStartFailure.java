@@ -1,5 +1,7 @@
 package io.github.meterstream.killbill.internal;
 
+import io.github.meterstream.core.config.ConfigException;
+
 /**
  * Says why a source could not start, in words an operator can act on. One cause gets a fix of its
  * own: Kill Bill 0.22's OSGi system bundle does not export the JDK packages a broker client needs
@@ -18,8 +20,14 @@ final class SourceStartFailure {
     private SourceStartFailure() {
     }
 
-    /** {@code error} as a status line, with the fix when it is a JDK package the container does not export. */
+    /**
+     * {@code error} as a status line: a configuration error as its message (it starts with the full key),
+     * anything else with its type, plus the fix when it is a JDK package the container does not export.
+     */
     static String describe(Throwable error) {
+        if (error instanceof ConfigException) {
+            return error.getMessage();
+        }
         String text = error.toString();
         return missingJdkPackage(error) ? text + "; the container does not export a JDK package the broker client needs "
                 + "(Kill Bill 0.22): add " + EXTRA_EXPORTS_PROPERTY + '=' + EXTRA_EXPORTS + " to killbill.properties and restart"

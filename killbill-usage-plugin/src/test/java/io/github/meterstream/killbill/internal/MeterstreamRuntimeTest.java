@@ -293,6 +293,7 @@ class MeterstreamRuntimeTest {
         assertThat(r.health().message()).contains("circuit open").contains("Connection refused");
         await().atMost(Duration.ofSeconds(20)).until(() -> kb.usage.rows("trk-db").size() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> r.health().healthy());
+        assertThat(source(r, "usage").get("lastError")).as("cleared once the message was recorded").isNull();
         assertThat(counts(r).get("retried")).isGreaterThanOrEqualTo(6L);
         assertThat(counts(r)).containsEntry("deadLettered", 0L);
     }
@@ -417,6 +418,36 @@ class MeterstreamRuntimeTest {
         assertThat(myUsage.get("counts").toString()).contains("recorded=3"); // by id and by api key
         assertThat(myUsage).doesNotContainKeys("lastError", "tenants");
         assertThat(mine.toString()).doesNotContain(otherTenant.toString());
+    }
+
+    @Test
+    @DisplayName("a message held in the pipeline longer than health.max-unsettled turns the source DEGRADED, naming the bound")
+    void stuckSettlement() {
+        String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
+        TenantRulesSource rules = new TenantRulesSource() {
+            @Override
+            public MeterstreamTenantRules rulesFor(UUID t) {
+                return t.equals(tenant) ? MeterstreamTenantRules.held(reason) : MeterstreamTenantRules.defaults();
+            }
+
+            @Override
+            public Map<UUID, String> problems() {
+                return Map.of(tenant, reason);
+            }
+        };
+        // kept in the pipeline (a hand-back to the broker is a new delivery, whose unsettled time starts again)
+        MeterstreamRuntime r = start(config("sources.usage.pipeline.circuit.failure-threshold", "1000",
+                "sources.usage.pipeline.retry.in-process-attempts", "100000", "health.max-unsettled", "1s"),
+                new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(tenant, sub.id, "trk-stuck", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "DEGRADED".equals(source(r, "usage").get("health")));
+        Map<String, Object> usage = source(r, "usage");
+        assertThat(usage.get("healthReason").toString()).contains(P + "health.max-unsettled=PT1S");
+        assertThat(usage.get("oldestUnsettledSince")).isNotNull();
+        assertThat(counts(r).get("inFlight") + counts(r).get("heldForRetry")).isEqualTo(1L);
+        assertThat(gauge("meterstream.usage.oldest_unsettled_age_seconds")).isGreaterThanOrEqualTo(1L);
+        assertThat(gauge("meterstream.usage.healthy")).isZero();
     }
 
     @Test

@@ -29,6 +29,14 @@ class SourceStartFailureTest {
     }
 
     @Test
+    @DisplayName("a configuration error thrown by a start is its message, which starts with the full key")
+    void configurationError() {
+        assertThat(SourceStartFailure.describe(new io.github.meterstream.core.config.ConfigException(
+                "org.killbill.billing.plugin.meterstream.sources.usage.bootstrap-servers", "no resolvable address")))
+                .isEqualTo("org.killbill.billing.plugin.meterstream.sources.usage.bootstrap-servers: no resolvable address");
+    }
+
+    @Test
     @DisplayName("any other failure is told as it is")
     void otherFailure() {
         assertThat(SourceStartFailure.describe(new NoClassDefFoundError("com/example/Missing")))
