@@ -17,10 +17,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.github.meterstream.kafka.EmbeddedKafka;
+
 /**
- * Two sources in one real Kill Bill 0.22: {@code usage} on the local RabbitMQ, and {@code lost}, a Kafka
- * source pointed at a closed port. The valid one records usage; {@code /status} and the plugin's
- * healthcheck show the lost one DEGRADED, naming the bound and the key; Kill Bill's own
+ * Sources in one real Kill Bill 0.22: {@code usage} on the local RabbitMQ, {@code lost}, a Kafka source
+ * pointed at a closed port, and (first test) {@code missing}, a Kafka source subscribed to a topic an
+ * in-process broker without auto-create does not have. The valid one records usage; {@code /status} and
+ * the plugin's healthcheck show the others DEGRADED, naming the bound and key, or the topic; Kill Bill's own
  * {@code /1.0/healthcheck} stays 200 by default and fails once the lost source opts in with
  * {@code health.fail-killbill-healthcheck=true} (one Kill Bill per configuration, PostgreSQL).
  */
@@ -30,22 +33,31 @@ import com.fasterxml.jackson.databind.JsonNode;
 class SourceHealthIT {
     static final String USAGE = "usage";
     static final String LOST = "lost";
+    static final String MISSING = "missing";
+    static final String NO_SUCH_TOPIC = "meterstream-e2e-no-such-topic";
     static final String P = Meterstream.PREFIX;
     // short, so that the test waits little; still above Kill Bill's start, which waits for a healthy /1.0/healthcheck
     static final String MAX_CONNECTING = "15s";
 
     RabbitMqBroker rabbit;
+    // as production clusters often run: a topic nobody created does not appear because a consumer asked for it
+    final EmbeddedKafka kafka = EmbeddedKafka.ownBroker(Map.of("auto.create.topics.enable", "false"));
 
     @BeforeAll
-    void startBroker() throws Exception {
+    void startBrokers() throws Exception {
         rabbit = new RabbitMqBroker("meterstream-e2e-health");
         rabbit.start();
+        kafka.beforeAll(null);
     }
 
     @AfterAll
-    void stopBroker() throws Exception {
-        if (rabbit != null) {
-            rabbit.close();
+    void stopBrokers() throws Exception {
+        try {
+            kafka.stopBroker();
+        } finally {
+            if (rabbit != null) {
+                rabbit.close();
+            }
         }
     }
 
@@ -65,9 +77,14 @@ class SourceHealthIT {
 
     @Test
     @Order(1)
-    @DisplayName("by default: the valid source records, /status shows the lost one DEGRADED with its key, Kill Bill's healthcheck answers 200")
+    @DisplayName("by default: the valid source records, /status shows the lost one DEGRADED with its key and the other its missing topic, Kill Bill's healthcheck answers 200")
     void degradedSourceLeavesKillbillHealthy() throws Exception {
-        try (KillbillServer server = twoSources("health-default").build().start()) {
+        try (KillbillServer server = twoSources("health-default")
+                .property(P + "sources." + MISSING + ".type", "kafka")
+                .property(P + "sources." + MISSING + ".bootstrap-servers", kafka.bootstrapServers())
+                .property(P + "sources." + MISSING + ".topics", NO_SUCH_TOPIC)
+                .property(P + "sources." + MISSING + ".group-id", "meterstream-e2e-health")
+                .build().start()) {
             KillbillClient admin = server.adminClient();
             Meterstream.awaitSourceConnected(admin, USAGE, Duration.ofSeconds(90));
             ScenarioTenant t = ScenarioTenant.create(admin, "health");
@@ -84,6 +101,10 @@ class SourceHealthIT {
             assertThat(lost.path("connection").asText()).isEqualTo("CONNECTING");
             assertThat(lost.path("lag").asText()).isEqualTo("unknown");
             assertThat(source(admin, USAGE).path("health").asText()).isEqualTo("HEALTHY");
+            await("the source without its topic DEGRADED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> "DEGRADED".equals(source(admin, MISSING).path("health").asText()));
+            assertThat(source(admin, MISSING).path("healthReason").asText()).contains(NO_SUCH_TOPIC);
+            assertThat(source(admin, MISSING).path("missingDestinations").toString()).contains(NO_SUCH_TOPIC);
             JsonNode status = Meterstream.status(admin, null);
             assertThat(status.path("healthy").asBoolean()).isFalse();
             assertThat(status.path("failsKillbillHealthcheck").asBoolean()).isFalse();
