@@ -348,6 +348,16 @@ public final class RabbitMqSourceConfig {
         return verifyHostname;
     }
 
+    /**
+     * The keys that say where the broker is, with their values, for an error that cannot reach it:
+     * {@code <prefix>host=h, <prefix>port=p}, or {@code <prefix>uri (h:p/vhost)} without the URI
+     * itself (it may carry a password).
+     */
+    public String connectionKeys() {
+        return uri != null ? fullKey(URI) + " (" + address() + ')'
+                : fullKey(HOST) + '=' + host + ", " + fullKey(PORT) + '=' + port;
+    }
+
     /** Where the broker is, for logs: never a password, never the URI (it may carry one). */
     public String address() {
         if (uri != null) {
