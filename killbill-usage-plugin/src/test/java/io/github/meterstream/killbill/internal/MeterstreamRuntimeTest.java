@@ -549,7 +549,9 @@ class MeterstreamRuntimeTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-next-door").size() == 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> "DEGRADED".equals(source(r, "bad").get("health")));
-        assertThat(source(r, "bad").get("healthReason").toString()).containsPattern("health\\.max-(connecting|disconnected)");
+        assertThat(source(r, "bad").get("healthReason").toString()).contains(P + "health.max-connecting=PT1S")
+                .contains(P + "sources.bad.");
+        assertThat(source(r, "bad")).containsEntry("connection", "CONNECTING");
         assertThat(source(r, "bad").get("lag")).isEqualTo("unknown");
         assertThat(source(r, "usage")).containsEntry("health", "HEALTHY");
         assertThat(gauge("meterstream.bad.healthy")).isZero();
