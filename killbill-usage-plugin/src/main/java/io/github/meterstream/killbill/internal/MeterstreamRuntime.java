@@ -145,7 +145,7 @@ public final class MeterstreamRuntime {
                 built.add(build(name));
             } catch (RuntimeException | LinkageError e) {
                 String error = SourceStartFailure.describe(e);
-                LOG.error("Meterstream source {} not started, configuration error: {}", name, error);
+                LOG.error("Meterstream source {} not started: {}", name, error);
                 built.add(Source.notStarted(name, failsKillbillHealthcheck(name), error, clock.instant()));
             }
         }
