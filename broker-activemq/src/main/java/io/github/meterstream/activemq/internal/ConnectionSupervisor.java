@@ -159,6 +159,9 @@ public final class ConnectionSupervisor {
             what = config.fullKey(ActiveMqSourceConfig.USERNAME) + '=' + config.username() + ", "
                     + config.fullKey(ActiveMqSourceConfig.PASSWORD) + ": credentials rejected by " + config.redactedUrl() + ": "
                     + AbstractBrokerSource.describe(e);
+        } else if (storePasswordRefused(e)) {
+            what = config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '=' + config.redactedUrl() + ": a key or trust store did not"
+                    + " open, check " + storePasswordKeys() + ": " + AbstractBrokerSource.describe(e);
         } else if (hasCause(e, javax.net.ssl.SSLException.class)) {
             what = config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '=' + config.redactedUrl() + ": TLS failed, check "
                     + config.fullKey(ActiveMqSourceConfig.TLS_TRUSTSTORE_PATH) + " and "
@@ -168,6 +171,29 @@ public final class ConnectionSupervisor {
                     + AbstractBrokerSource.describe(e);
         }
         health.attemptFailed(what);
+    }
+
+    /** The JDK says "keystore password was incorrect" for trust stores too: which store is not told. */
+    private static boolean storePasswordRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.UnrecoverableKeyException
+                    || String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("password was incorrect")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String storePasswordKeys() {
+        StringBuilder keys = new StringBuilder();
+        if (config.sslTruststore() != null) {
+            keys.append(config.fullKey(ActiveMqSourceConfig.TLS_TRUSTSTORE_PASSWORD));
+        }
+        if (config.sslKeystore() != null) {
+            keys.append(keys.length() == 0 ? "" : " and ").append(config.fullKey(ActiveMqSourceConfig.TLS_KEYSTORE_PASSWORD))
+                    .append(" (or ").append(config.fullKey(ActiveMqSourceConfig.TLS_KEY_PASSWORD)).append(')');
+        }
+        return keys.toString();
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
