@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -81,6 +83,8 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(AbstractBrokerSource.class);
     private static final Duration ATTEMPT_LOG_INTERVAL = Duration.ofMinutes(1);
+    /** How many distinct errors {@link #connectAttemptFailed} remembers; a source cycling through more is rare. */
+    private static final int ATTEMPT_LOG_MEMORY = 16;
 
     private final String name;
     private final DeliveryGate gate = new DeliveryGate();
@@ -96,10 +100,11 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     private volatile MessageSink sink;
     private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
     private volatile List<String> missingDestinations = List.of();
-    /** What {@link #connectAttemptFailed} logged last and when: the same error is logged again only after a while. */
-    private final Object attemptLog = new Object();
-    private String lastLoggedAttempt; // guarded by attemptLog
-    private long lastLoggedAttemptNanos; // guarded by attemptLog
+    /**
+     * The errors {@link #connectAttemptFailed} logged lately and when (System.nanoTime): each is
+     * logged again only after a while, also when attempts alternate between a few errors.
+     */
+    private final Map<String, Long> attemptsLogged = new LinkedHashMap<>(); // guarded by itself
 
     protected AbstractBrokerSource(String name) {
         this.name = Objects.requireNonNull(name, "name");
@@ -271,8 +276,8 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
      * forgetting how long it has been trying: {@code CONNECTING} (or {@code DISCONNECTED}, after a
      * connection it had was lost) keeps its {@code since} and takes {@code detail} (the error,
      * naming the full configuration key to check); from {@code CONNECTED} it becomes {@code
-     * DISCONNECTED} now. Logs a warning when the error changes, and the same error again at most
-     * once a minute, so that a source retrying every second does not flood the log. Any thread.
+     * DISCONNECTED} now. Logs each distinct error at most once a minute, so that a source retrying
+     * every second (or several consumers retrying at once) does not flood the log. Any thread.
      */
     protected final void connectAttemptFailed(String detail) {
         SourceHealth h = health;
@@ -284,12 +289,16 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
                     : SourceHealth.State.CONNECTING, detail);
         }
         boolean log;
-        synchronized (attemptLog) {
+        synchronized (attemptsLogged) {
             long now = System.nanoTime();
-            log = !detail.equals(lastLoggedAttempt) || now - lastLoggedAttemptNanos >= ATTEMPT_LOG_INTERVAL.toNanos();
+            Long last = attemptsLogged.get(detail);
+            log = last == null || now - last >= ATTEMPT_LOG_INTERVAL.toNanos();
             if (log) {
-                lastLoggedAttempt = detail;
-                lastLoggedAttemptNanos = now;
+                attemptsLogged.remove(detail);
+                attemptsLogged.put(detail, now);
+                if (attemptsLogged.size() > ATTEMPT_LOG_MEMORY) {
+                    attemptsLogged.remove(attemptsLogged.keySet().iterator().next()); // the oldest
+                }
             }
         }
         if (log && !closed) {
