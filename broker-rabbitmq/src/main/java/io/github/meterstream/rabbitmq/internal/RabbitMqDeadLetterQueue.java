@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.github.meterstream.core.deadletter.DeadLetterQueue;
 import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.rabbitmq.RabbitMqSourceConfig;
@@ -72,7 +73,7 @@ public final class RabbitMqDeadLetterQueue implements DeadLetterQueue {
             }
             channel.close();
             return redriven;
-        } catch (IOException | TimeoutException e) {
+        } catch (IOException | TimeoutException | ShutdownSignalException e) {
             // whatever was not acked goes back to the queue when the channel closes
             throw new IllegalStateException("walking " + describe() + " failed after " + redriven + " redriven: " + e, e);
         } catch (InterruptedException e) {

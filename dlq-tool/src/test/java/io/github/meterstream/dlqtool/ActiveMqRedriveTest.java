@@ -1,0 +1,63 @@
+package io.github.meterstream.dlqtool;
+
+import io.github.meterstream.activemq.ActiveMqSourceConfig;
+import io.github.meterstream.activemq.ActiveMqSourceFactory;
+import io.github.meterstream.activemq.EmbeddedActiveMqBroker;
+import io.github.meterstream.core.source.BrokerSourceFactory;
+import org.apache.activemq.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import javax.jms.Connection;
+import javax.jms.QueueBrowser;
+import javax.jms.Session;
+import java.net.URI;
+import java.util.Collections;
+import java.util.Map;
+
+/** Against a real ActiveMQ Classic broker in this JVM, over TCP on 127.0.0.1. */
+@DisplayName("meterstream-dlq on ActiveMQ")
+class ActiveMqRedriveTest extends RedriveKit {
+
+    @RegisterExtension
+    static final EmbeddedActiveMqBroker BROKER = new EmbeddedActiveMqBroker();
+
+    @Override
+    BrokerSourceFactory factory() {
+        return new ActiveMqSourceFactory();
+    }
+
+    @Override
+    Map<String, String> sourceKeys(int port) {
+        return Map.of("broker-url", "tcp://127.0.0.1:" + port, "queue", queue);
+    }
+
+    @Override
+    int brokerPort() {
+        return URI.create(BROKER.tcpUrl()).getPort();
+    }
+
+    @Override
+    void publish(String q, byte[] payload) throws Exception {
+        BROKER.publish(q, payload, Map.of());
+    }
+
+    @Override
+    long count(String q) throws Exception {
+        Connection c = new ActiveMQConnectionFactory(BROKER.tcpUrl()).createConnection();
+        try {
+            c.start();
+            Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            try (QueueBrowser b = s.createBrowser(s.createQueue(q))) {
+                return Collections.list(b.getEnumeration()).size();
+            }
+        } finally {
+            c.close();
+        }
+    }
+
+    @Override
+    String deadLetterQueue() {
+        return queue + ActiveMqSourceConfig.DEAD_LETTER_SUFFIX;
+    }
+}
