@@ -5,6 +5,9 @@ import io.github.meterstream.activemq.ActiveMqSourceFactory;
 import io.github.meterstream.activemq.EmbeddedActiveMqBroker;
 import io.github.meterstream.core.source.BrokerSourceFactory;
 import org.apache.activemq.ActiveMQConnectionFactory;
+import io.github.meterstream.testkit.TcpFaultProxy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,14 +30,26 @@ class ActiveMqRedriveTest extends RedriveKit {
         return new ActiveMqSourceFactory();
     }
 
-    @Override
-    Map<String, String> sourceKeys(int port) {
-        return Map.of("broker-url", "tcp://127.0.0.1:" + port, "queue", queue);
+    private TcpFaultProxy proxy;
+
+    @BeforeEach
+    void proxy() throws Exception {
+        proxy = new TcpFaultProxy("127.0.0.1", URI.create(BROKER.tcpUrl()).getPort());
+    }
+
+    @AfterEach
+    void closeProxy() {
+        proxy.close();
     }
 
     @Override
-    int brokerPort() {
-        return URI.create(BROKER.tcpUrl()).getPort();
+    Map<String, String> sourceKeys(boolean faulty) {
+        return Map.of("broker-url", faulty ? "tcp://127.0.0.1:" + proxy.port() : BROKER.tcpUrl(), "queue", queue);
+    }
+
+    @Override
+    void interrupt(Thread tool) {
+        proxy.cut();
     }
 
     @Override
@@ -43,7 +58,8 @@ class ActiveMqRedriveTest extends RedriveKit {
     }
 
     @Override
-    long count(String q) throws Exception {
+    long waitingDeadLetters() throws Exception {
+        String q = queue + ActiveMqSourceConfig.DEAD_LETTER_SUFFIX;
         Connection c = new ActiveMQConnectionFactory(BROKER.tcpUrl()).createConnection();
         try {
             c.start();
@@ -54,10 +70,5 @@ class ActiveMqRedriveTest extends RedriveKit {
         } finally {
             c.close();
         }
-    }
-
-    @Override
-    String deadLetterQueue() {
-        return queue + ActiveMqSourceConfig.DEAD_LETTER_SUFFIX;
     }
 }

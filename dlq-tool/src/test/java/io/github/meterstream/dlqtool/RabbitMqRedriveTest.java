@@ -5,6 +5,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.github.meterstream.core.source.BrokerSourceFactory;
 import io.github.meterstream.rabbitmq.RabbitMqSourceFactory;
+import io.github.meterstream.testkit.TcpFaultProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -16,6 +17,7 @@ import java.util.Map;
 class RabbitMqRedriveTest extends RedriveKit {
 
     private Connection admin;
+    private TcpFaultProxy proxy;
 
     @BeforeEach
     void connect() throws Exception {
@@ -23,6 +25,7 @@ class RabbitMqRedriveTest extends RedriveKit {
         f.setHost("127.0.0.1");
         f.setPort(5672);
         admin = f.newConnection("dlq-tool-test");
+        proxy = new TcpFaultProxy("127.0.0.1", 5672);
     }
 
     @AfterEach
@@ -33,6 +36,7 @@ class RabbitMqRedriveTest extends RedriveKit {
             c.exchangeDelete(queue + ".dlx");
         } finally {
             admin.close();
+            proxy.close();
         }
     }
 
@@ -42,13 +46,13 @@ class RabbitMqRedriveTest extends RedriveKit {
     }
 
     @Override
-    Map<String, String> sourceKeys(int port) {
-        return Map.of("host", "127.0.0.1", "port", Integer.toString(port), "queue", queue);
+    Map<String, String> sourceKeys(boolean faulty) {
+        return Map.of("host", "127.0.0.1", "port", Integer.toString(faulty ? proxy.port() : 5672), "queue", queue);
     }
 
     @Override
-    int brokerPort() {
-        return 5672;
+    void interrupt(Thread tool) {
+        proxy.cut();
     }
 
     @Override
@@ -59,14 +63,9 @@ class RabbitMqRedriveTest extends RedriveKit {
     }
 
     @Override
-    long count(String q) throws Exception {
+    long waitingDeadLetters() throws Exception {
         try (Channel c = admin.createChannel()) {
-            return c.queueDeclarePassive(q).getMessageCount();
+            return c.queueDeclarePassive(queue + ".dlq").getMessageCount();
         }
-    }
-
-    @Override
-    String deadLetterQueue() {
-        return queue + ".dlq";
     }
 }
