@@ -75,7 +75,9 @@ public final class RabbitMqDeadLetterQueue implements DeadLetterQueue {
             return redriven;
         } catch (IOException | TimeoutException | ShutdownSignalException e) {
             // whatever was not acked goes back to the queue when the channel closes
-            throw new IllegalStateException("walking " + describe() + " failed after " + redriven + " redriven: " + e, e);
+            // the client wraps the broker's answer (404 NOT_FOUND for a missing queue) in an IOException
+            Throwable said = e.getCause() instanceof ShutdownSignalException ? e.getCause() : e;
+            throw new IllegalStateException("walking " + describe() + " failed after " + redriven + " redriven: " + said.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted after " + redriven + " redriven", e);
