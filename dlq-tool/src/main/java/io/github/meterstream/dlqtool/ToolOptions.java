@@ -12,6 +12,9 @@ final class ToolOptions {
             + "       [--dry-run] [--rate PER_SECOND]   (redrive only)";
 
     static final List<String> COMMANDS = List.of("list", "show", "redrive");
+    /** Every option {@link #parse} reads; the README's table lists the same (a test checks). */
+    static final List<String> OPTIONS = List.of("--config", "--source", "--prefix", "--reason", "--tenant", "--tracking-id", "--since",
+            "--until", "--limit", "--dry-run", "--rate");
 
     String command;
     String config;
