@@ -155,7 +155,7 @@ abstract class RedriveKit {
         fixed = true;
         ConsumerPipeline<SimpleEvent> fixedConsumer = consumer();
         try {
-            await().atMost(DEADLINE).until(() -> processed.size() == MESSAGES && fixedConsumer.stats().inFlight() == 0);
+            await().atMost(DEADLINE).until(() -> processed.size() == MESSAGES && fixedConsumer.stats().oldestUnsettledSince() == null);
         } finally {
             fixedConsumer.close(Duration.ofSeconds(5));
         }

@@ -57,7 +57,8 @@ public final class StockConsumerExample {
                 rejections);
         pipeline.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (pipeline.stats().received() < 5 || pipeline.stats().inFlight() > 0) {
+        // nothing unsettled: none in flight, held for a retry or waiting on a claim
+        while (pipeline.stats().received() < 5 || pipeline.stats().oldestUnsettledSince() != null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the example did not finish: " + pipeline.stats());
             }
