@@ -9,8 +9,9 @@ import java.util.concurrent.CompletionException;
 /**
  * The last step of every message, whatever its outcome: hands the settlement to the source and,
  * when the source has confirmed it, frees the message's in-flight slot (which may resume a source
- * paused by back-pressure) and counts where the message ended. One place, so that no outcome
- * forgets a slot and every message is counted in exactly one end counter.
+ * paused by back-pressure) and counts where the message ended, handing a dead letter's copy to the
+ * dead-letter store if there is one. One place, so that no outcome forgets a slot and every message
+ * is counted in exactly one end counter.
  */
 final class Settler {
 
@@ -19,11 +20,14 @@ final class Settler {
     private final PipelineCounters counters;
     private final Lanes<?> lanes;
     private final SafeListener listener;
+    private final DeadLetterCopies copies;
 
-    Settler(PipelineCounters counters, Lanes<?> lanes, SafeListener listener) {
+    /** @param copies where a copy of each confirmed dead letter goes, or null for none */
+    Settler(PipelineCounters counters, Lanes<?> lanes, SafeListener listener, DeadLetterCopies copies) {
         this.counters = counters;
         this.lanes = lanes;
         this.listener = listener;
+        this.copies = copies;
     }
 
     /**
@@ -49,6 +53,9 @@ final class Settler {
                         settlement, job.message.coordinates(), error.toString());
             } else if (settlement.kind() == Settlement.Kind.DEAD_LETTER) {
                 listener.tell(l -> l.onDeadLettered(job.event(), settlement.envelope()));
+                if (copies != null) {
+                    copies.offer(settlement.envelope(), job.message.payload(), job.subject());
+                }
             }
         });
     }
