@@ -216,11 +216,19 @@ public final class JdbcRollupStore {
 
     /** Groups with events waiting for a roll-up or a roll-up waiting to be sent, at most {@code max}. */
     public List<String> groupsToFlush(int max) {
+        return groupsToFlush(max, null);
+    }
+
+    /** {@link #groupsToFlush(int)} counting only events whose bucket sorts before {@code bucketsBefore} (null: all). */
+    public List<String> groupsToFlush(int max, String bucketsBefore) {
         Set<String> out = new LinkedHashSet<>();
         try (Connection c = dataSource.getConnection()) {
             for (String sql : new String[] {"SELECT DISTINCT group_key FROM " + rollups + " WHERE state = 'PENDING'",
-                    "SELECT DISTINCT group_key FROM " + events + " WHERE rollup_id IS NULL"}) {
+                    "SELECT DISTINCT group_key FROM " + events + " WHERE rollup_id IS NULL" + (bucketsBefore == null ? "" : " AND bucket < ?")}) {
                 try (PreparedStatement s = c.prepareStatement(sql)) {
+                    if (sql.endsWith("?")) {
+                        s.setString(1, bucketsBefore);
+                    }
                     s.setMaxRows(max);
                     try (ResultSet r = s.executeQuery()) {
                         while (r.next() && out.size() < max) {
@@ -244,11 +252,20 @@ public final class JdbcRollupStore {
      * @throws RollupSendException when the sink threw: the roll-up stays pending, to be sent again
      */
     public List<Rollup> flush(String group, RollupSink sink) {
+        return flush(group, null, sink);
+    }
+
+    /**
+     * {@link #flush(String, RollupSink)} of the events whose bucket sorts before {@code bucketsBefore}
+     * only (null: all): closed windows, when buckets are window starts written so that they sort in
+     * time order (ISO-8601 instants of one format do).
+     */
+    public List<Rollup> flush(String group, String bucketsBefore, RollupSink sink) {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                compose(c, group);
+                compose(c, group, bucketsBefore);
                 c.commit();
                 List<Rollup> sent = send(c, group, sink);
                 c.commit();
@@ -274,16 +291,20 @@ public final class JdbcRollupStore {
     }
 
     /** Under the group's lock: unless a roll-up is pending already, one new pending roll-up takes every unflushed event. */
-    private void compose(Connection c, String group) throws SQLException {
+    private void compose(Connection c, String group, String bucketsBefore) throws SQLException {
         lockGroup(c, group);
         if (!pending(c, group).isEmpty()) {
             return; // sent first; newer events go in the next roll-up
         }
         String id = UUID.randomUUID().toString();
         int taken;
-        try (PreparedStatement s = c.prepareStatement("UPDATE " + events + " SET rollup_id = ? WHERE group_key = ? AND rollup_id IS NULL")) {
+        try (PreparedStatement s = c.prepareStatement("UPDATE " + events + " SET rollup_id = ? WHERE group_key = ? AND rollup_id IS NULL"
+                + (bucketsBefore == null ? "" : " AND bucket < ?"))) {
             s.setString(1, id);
             s.setString(2, group);
+            if (bucketsBefore != null) {
+                s.setString(3, bucketsBefore);
+            }
             taken = s.executeUpdate();
         }
         if (taken == 0) {

@@ -218,6 +218,20 @@ abstract class JdbcRollupStoreKit {
     }
 
     @Test
+    @DisplayName("a flush of closed windows takes the buckets before the bound only")
+    void closedWindowsOnly() {
+        JdbcRollupStore store = store();
+        store.stage(List.of(event("CHAIR", "m1", "2026-11-20T10:00:00.000Z", "-3"), event("CHAIR", "m2", "2026-11-20T10:00:00.500Z", "5")));
+        RecordingSink sink = new RecordingSink();
+        assertThat(store.groupsToFlush(10, "2026-11-20T10:00:00.000Z")).isEmpty();
+        assertThat(store.flush("CHAIR", "2026-11-20T10:00:00.500Z", sink)).singleElement()
+                .satisfies(r -> assertThat(r.sums()).containsOnlyKeys("2026-11-20T10:00:00.000Z"));
+        assertThat(store.groupsToFlush(10, "2026-11-20T10:00:01.000Z")).containsExactly("CHAIR");
+        assertThat(store.flush("CHAIR", null, sink)).singleElement()
+                .satisfies(r -> assertThat(r.sums()).containsOnlyKeys("2026-11-20T10:00:00.500Z"));
+    }
+
+    @Test
     @DisplayName("the purge deletes recorded roll-ups older than the cut-off with their events, and nothing pending")
     void purge() {
         JdbcRollupStore store = store();
