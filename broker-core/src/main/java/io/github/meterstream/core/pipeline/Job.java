@@ -74,6 +74,10 @@ final class Job<T> implements MessageContext {
         return decoded == null ? null : contract.trackingId(decoded);
     }
 
+    String subject() {
+        return decoded == null ? null : contract.subject(decoded);
+    }
+
     MessageEvent event() {
         return new MessageEvent(message.coordinates(), tenant(), trackingId(), runs);
     }

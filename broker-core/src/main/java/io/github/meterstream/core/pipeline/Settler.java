@@ -9,7 +9,8 @@ import java.util.concurrent.CompletionException;
 /**
  * The last step of every message, whatever its outcome: hands the settlement to the source and,
  * when the source has confirmed it, frees the message's in-flight slot (which may resume a source
- * paused by back-pressure) and counts a dead letter. One place, so that no outcome forgets a slot.
+ * paused by back-pressure) and counts a dead letter, handing its copy to the dead-letter store if
+ * there is one. One place, so that no outcome forgets a slot.
  */
 final class Settler {
 
@@ -18,11 +19,14 @@ final class Settler {
     private final PipelineCounters counters;
     private final Lanes<?> lanes;
     private final SafeListener listener;
+    private final DeadLetterCopies copies;
 
-    Settler(PipelineCounters counters, Lanes<?> lanes, SafeListener listener) {
+    /** @param copies where a copy of each confirmed dead letter goes, or null for none */
+    Settler(PipelineCounters counters, Lanes<?> lanes, SafeListener listener, DeadLetterCopies copies) {
         this.counters = counters;
         this.lanes = lanes;
         this.listener = listener;
+        this.copies = copies;
     }
 
     void settle(Job<?> job, Settlement settlement) {
@@ -38,6 +42,9 @@ final class Settler {
             } else if (settlement.kind() == Settlement.Kind.DEAD_LETTER) {
                 counters.deadLettered.increment();
                 listener.tell(l -> l.onDeadLettered(job.event(), settlement.envelope()));
+                if (copies != null) {
+                    copies.offer(settlement.envelope(), job.message.payload(), job.subject());
+                }
             }
         });
     }
