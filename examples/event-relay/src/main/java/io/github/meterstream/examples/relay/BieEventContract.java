@@ -167,12 +167,14 @@ public final class BieEventContract implements MessageContract<BieEvent> {
     }
 
     /**
-     * Within one instance, broker-core drops a redelivery before it reaches the database; across
-     * instances and restarts, the primary key of {@code bie_event} does (see {@link EventLog}).
+     * None: the primary key of {@code bie_event} is the relay's idempotency store (see {@link EventLog}).
+     * It holds across instances and restarts, in the transaction that stores the event. A broker-core
+     * store in addition would either grow without bound (in memory: one entry per event for the life
+     * of the process) or double the writes (JDBC).
      */
     @Override
     public Optional<IdempotencyKey> idempotencyKey(BieEvent e) {
-        return Optional.of(IdempotencyKey.of("bie-event", e.route().eventType(), e.id().toString()));
+        return Optional.empty();
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.github.meterstream.examples.relay;
 import com.rabbitmq.client.ConnectionFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.core.pipeline.ConsumerPipeline;
 import io.github.meterstream.core.pipeline.PipelineStats;
 import io.github.meterstream.kafka.KafkaSource;
@@ -68,7 +67,6 @@ public final class EventRelay implements AutoCloseable {
                         config.get(RelayConfig.DETAIL_FIELDS)))
                 .source(new KafkaSource("relay", config.source()))
                 .handler(new EventLog(dataSource, Dialect.forUrl(config.get(RelayConfig.DATABASE_URL))))
-                .idempotencyStore(new InMemoryIdempotencyStore())
                 .config(config.pipeline())
                 .clock(utc)
                 .build();
