@@ -24,7 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads a BIE contention event from Kafka. A payload that is not a JSON object, or whose identity,
+ * Reads a BIE contention event from Kafka. Failure texts name the field and the place, never a
+ * value from the payload: they end up in logs and dead-letter envelopes. A payload that is not a JSON object, or whose identity,
  * event time or diagnostic codes cannot be read, is a {@link PermanentFailure} with
  * {@link ReasonCodes#MALFORMED_PAYLOAD}: broker-core dead-letters it with its envelope and the
  * relay goes on with the next event.
@@ -62,9 +63,11 @@ public final class BieEventContract implements MessageContract<BieEvent> {
         try {
             event = mapper.readTree(message.payload());
         } catch (JsonProcessingException e) {
-            throw malformed(at, "not JSON: " + e.getOriginalMessage(), e);
+            // Jackson's message quotes the offending token, which may be personal data: say only where
+            throw malformed(at, "not JSON (" + e.getClass().getSimpleName() + (e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()) + ")", null);
         } catch (IOException e) {
-            throw malformed(at, "not JSON: " + e.getMessage(), e);
+            throw malformed(at, "not JSON (" + e.getClass().getSimpleName() + ")", null);
         }
         if (event == null || !event.isObject()) {
             throw malformed(at, "not a JSON object", null);
@@ -115,7 +118,7 @@ public final class BieEventContract implements MessageContract<BieEvent> {
                 }
             }
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw malformed(at, "eventTime is neither epoch milliseconds nor an ISO-8601 time", e);
+            throw malformed(at, "eventTime is neither epoch milliseconds nor an ISO-8601 time", null);
         }
         throw malformed(at, "eventTime is neither epoch milliseconds nor an ISO-8601 time", null);
     }

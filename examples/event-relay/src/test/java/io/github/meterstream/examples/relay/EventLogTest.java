@@ -90,6 +90,17 @@ class EventLogTest {
     }
 
     @Test
+    @DisplayName("a malformed payload's failure text quotes nothing from the payload")
+    void malformedTextHasNoPayload() {
+        BieEventContract contract = new BieEventContract(null, BieEventContract.DEFAULT_DETAIL_FIELDS);
+        for (String bad : List.of("{\"veteranParticipantId\": PII-796, \"claimId\": 1}", "PII-796", "{\"eventTime\":\"PII-796\"}")) {
+            assertThatThrownBy(() -> contract.decode(message(1, bad.getBytes())))
+                    .isInstanceOfSatisfying(PermanentFailure.class, f -> assertThat(f.getCause()).isNull())
+                    .message().containsAnyOf("not JSON", "eventTime").doesNotContain("PII-796");
+        }
+    }
+
+    @Test
     @DisplayName("payloads that cannot be stored are malformed, not retried")
     void malformed() {
         BieEventContract contract = new BieEventContract(null, BieEventContract.DEFAULT_DETAIL_FIELDS);
