@@ -35,7 +35,7 @@ final class RabbitCapture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         subscriber.close();
     }
 }

@@ -53,6 +53,7 @@ public final class RelayDemo {
         List<String> exchanges = TopicExchanges.ROUTES.stream().map(TopicExchanges.Route::exchange).toList();
         try (ExampleSubscriber subscriber = new ExampleSubscriber(rabbitmq, exchanges, received::add);
              EventRelay relay = new EventRelay(config)) {
+            System.out.println("Example subscriber's queue " + subscriber.queue() + " is bound to " + exchanges);
             relay.start();
             kafka.publish(SampleEvents.ASSOCIATED, "c-501", SampleEvents.event(1001, 501, List.of("6260", "6100")), Map.of());
             kafka.publish(SampleEvents.ASSOCIATED, "c-502", SampleEvents.event(1001, 502, List.of("5237")), Map.of());
