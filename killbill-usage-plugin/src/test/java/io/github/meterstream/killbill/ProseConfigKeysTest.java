@@ -33,7 +33,7 @@ class ProseConfigKeysTest {
     static final Path ROOT = Path.of("..");
     /** Documents written for Kill Bill operators; broker-core's own docs name pipeline keys without a source. */
     static final List<String> OPERATOR_DOCS = List.of("README.md", "killbill-usage-plugin/README.md", "docs/RELIABILITY.md",
-            "docs/MESSAGE-FORMAT.md", "docs/CONFIGURATION.md", "docs/OPERATIONS.md", "killbill-e2e/README.md");
+            "docs/MESSAGE-FORMAT.md", "docs/CONFIGURATION.md", "docs/OPERATIONS.md", "docs/REJECTED-USAGE.md", "killbill-e2e/README.md", "dlq-tool/README.md");
     static final Pattern TABLE_KEY = Pattern.compile("^\\| `(" + Pattern.quote(PREFIX) + "[^`]+)` \\|", Pattern.MULTILINE);
     static final Pattern QUOTED = Pattern.compile("`([a-z][a-z0-9-]*(?:\\.[a-z<>][a-z0-9<>-]*)+)(?:=[^`]*)?`");
 
