@@ -11,8 +11,9 @@ package io.github.meterstream.core.source;
  */
 public final class DeliveryGate {
 
-    private boolean paused;
-    private boolean stopped;
+    // volatile: the readers below run once per message on the delivery threads and take no lock
+    private volatile boolean paused;
+    private volatile boolean stopped;
 
     public synchronized void pause() {
         paused = true;
@@ -30,15 +31,15 @@ public final class DeliveryGate {
     }
 
     /** True while delivery may go on: not paused, not stopped. */
-    public synchronized boolean isOpen() {
+    public boolean isOpen() {
         return !paused && !stopped;
     }
 
-    public synchronized boolean isPaused() {
+    public boolean isPaused() {
         return paused;
     }
 
-    public synchronized boolean isStopped() {
+    public boolean isStopped() {
         return stopped;
     }
 
