@@ -57,6 +57,13 @@ public final class FetchedRecords {
         }
     }
 
+    /** Forgets the offsets settled since the last poll (see {@link PartitionState#forgetSettled()}). Poll thread. */
+    public void forgetSettled() {
+        for (PartitionState p : partitions.values()) {
+            p.forgetSettled();
+        }
+    }
+
     /** Puts {@code next} in the retry queue; any thread. */
     public void waitForRetry(Delivery next) {
         retries.add(next);

@@ -24,23 +24,33 @@ import java.util.function.Predicate;
  */
 public final class PartitionState {
 
-    /** One fetched offset, with the attempt of it handed over last (null until the first hand-over). Poll thread only. */
+    /**
+     * One fetched offset, with the attempt of it handed over last (null until the first hand-over).
+     * Once settled it keeps nothing else: a settled offset may wait behind an unsettled one, and the
+     * record it came from is garbage by then.
+     */
     static final class Slot {
         final long offset;
-        Delivery current;
+        volatile Delivery current;
+        volatile boolean settled;
 
         Slot(long offset) {
             this.offset = offset;
         }
 
         boolean settled() {
-            return current != null && current.state() == Delivery.SETTLED;
+            return settled;
         }
     }
+
+    /** Below this many offsets kept, settled ones behind an unsettled one are not worth sweeping out. */
+    private static final int MIN_SWEEP = 1_024;
 
     private final TopicPartition partition;
     /** The unsettled offsets in fetch order; settled ones leave from the head when a commit is computed. Poll thread only. */
     private final ArrayDeque<Slot> unsettled = new ArrayDeque<>();
+    /** When {@link #unsettled} grows to this size, the settled offsets in it are swept out. */
+    private int sweepAt = MIN_SWEEP;
     /** False once an offset came that was not above the previous one (a reset): the lowest is then searched. */
     private boolean increasing = true;
     private long nextOffset = -1L;
@@ -95,6 +105,10 @@ public final class PartitionState {
     private boolean leaveFlight(Delivery d, int to) {
         if (!d.moveTo(Delivery.IN_FLIGHT, to)) {
             return false;
+        }
+        if (to == Delivery.SETTLED) {
+            d.slot.settled = true;
+            d.slot.current = null; // nobody hands it over again
         }
         Thread w = waiter;
         if (w != null) {
@@ -151,11 +165,29 @@ public final class PartitionState {
         if (nextOffset < 0) {
             return OptionalLong.empty();
         }
+        forgetSettled();
+        long c = unsettled.isEmpty() ? nextOffset : lowestUnsettled();
+        return c > committed ? OptionalLong.of(c) : OptionalLong.empty();
+    }
+
+    /**
+     * Drops the settled offsets at the head, and every settled one once they are many (an offset
+     * that stays unsettled for long, a retry or a failing dead-letter copy, must not make the
+     * partition keep every offset fetched after it). Poll thread, once per poll.
+     */
+    public void forgetSettled() {
         while (!unsettled.isEmpty() && unsettled.peekFirst().settled()) {
             unsettled.pollFirst();
         }
-        long c = unsettled.isEmpty() ? nextOffset : lowestUnsettled();
-        return c > committed ? OptionalLong.of(c) : OptionalLong.empty();
+        if (unsettled.size() >= sweepAt) {
+            unsettled.removeIf(Slot::settled);
+            sweepAt = Math.max(MIN_SWEEP, unsettled.size() * 2);
+        }
+    }
+
+    /** How many offsets are kept (unsettled, or settled behind an unsettled one). */
+    int offsetsKept() {
+        return unsettled.size();
     }
 
     private long lowestUnsettled() {

@@ -130,6 +130,7 @@ public final class PollLoop implements Runnable {
                     records.fetched(tp, fetched.records(tp));
                 }
                 deliverReady();
+                records.forgetSettled();
                 long now = System.nanoTime();
                 if (now - nextCommit >= 0) {
                     committer.commitAsync();

@@ -77,6 +77,21 @@ class PartitionStateTest {
     }
 
     @Test
+    @DisplayName("an offset unsettled for long does not keep every offset settled after it")
+    void settledOffsetsBehindAnUnsettledOneAreForgotten() {
+        Delivery stuck = fetchAndHandOver(0);
+        for (long o = 1; o <= 100_000; o++) {
+            assertThat(p.settled(fetchAndHandOver(o))).isTrue();
+            p.forgetSettled(); // as the poll thread does once per poll
+        }
+        assertThat(p.offsetsKept()).isLessThan(5_000);
+        assertThat(p.committable()).isEqualTo(OptionalLong.of(0));
+        assertThat(p.settled(stuck)).isTrue();
+        assertThat(p.committable()).isEqualTo(OptionalLong.of(100_001));
+        assertThat(p.offsetsKept()).isZero();
+    }
+
+    @Test
     @DisplayName("an offset fetched below an earlier one (a reset) still holds the commit")
     void offsetsGoingBack() {
         Delivery high = fetchAndHandOver(20);
