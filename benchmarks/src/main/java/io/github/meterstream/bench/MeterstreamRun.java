@@ -60,7 +60,7 @@ final class MeterstreamRun {
                 if (s.deadLettered() > 0 || s.retried() > 0) {
                     throw new IllegalStateException("benchmark messages failed: " + s);
                 }
-                if (s.processed() + s.duplicates() >= n && s.inFlight() == 0) {
+                if (s.processed() + s.duplicates() >= n && s.oldestUnsettledSince() == null) {
                     end = System.nanoTime();
                     ProcessCpu.record(firstReceivedCpu.get(), ProcessCpu.nanos(), n);
                     if (s.duplicates() > 0) {

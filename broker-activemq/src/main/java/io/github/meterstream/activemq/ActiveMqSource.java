@@ -98,6 +98,11 @@ public final class ActiveMqSource extends AbstractBrokerSource<Delivery> {
             public SourceHealth.State current() {
                 return health().state();
             }
+
+            @Override
+            public void attemptFailed(String detail) {
+                connectAttemptFailed(detail);
+            }
         });
     }
 
@@ -113,7 +118,8 @@ public final class ActiveMqSource extends AbstractBrokerSource<Delivery> {
      */
     @Override
     protected void startConsuming() {
-        reportHealth(SourceHealth.State.CONNECTING, "connecting to " + config.redactedUrl());
+        reportHealth(SourceHealth.State.CONNECTING, "connecting to " + config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '='
+                + config.redactedUrl());
         LOG.info("source {}: starting {}", name(), config);
         DeliveryOwner owner = new DeliveryOwner() {
             @Override

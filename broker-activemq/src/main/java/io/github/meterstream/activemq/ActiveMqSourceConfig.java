@@ -101,8 +101,11 @@ public final class ActiveMqSourceConfig {
     private final String sslTruststorePassword;
     private final String sslTruststoreType;
 
+    private final String keyPrefix;
+
     private ActiveMqSourceConfig(ConfigValues v) {
         String prefix = v.prefix();
+        this.keyPrefix = prefix;
         this.brokerUrl = v.get(BROKER_URL).trim();
         this.username = v.get(USERNAME);
         this.password = v.get(PASSWORD);
@@ -165,6 +168,11 @@ public final class ActiveMqSourceConfig {
 
     public String brokerUrl() {
         return brokerUrl;
+    }
+
+    /** The full key of {@code key} as the operator wrote it, prefix included: what health details and errors name. */
+    public String fullKey(ConfigKey<?> key) {
+        return keyPrefix + key.name();
     }
 
     /** The broker URL with any {@code password=} parameter masked, for logs. */

@@ -26,4 +26,9 @@ public final class ActiveMqSourceFactory implements BrokerSourceFactory {
     public BrokerSource create(String name, ConfigValues config) {
         return new ActiveMqSource(name, ActiveMqSourceConfig.from(config));
     }
+
+    @Override
+    public io.github.meterstream.core.deadletter.DeadLetterQueue openDeadLetterQueue(String name, ConfigValues config) {
+        return new io.github.meterstream.activemq.internal.ActiveMqDeadLetterQueue(name, ActiveMqSourceConfig.from(config));
+    }
 }

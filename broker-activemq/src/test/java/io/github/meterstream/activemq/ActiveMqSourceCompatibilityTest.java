@@ -23,6 +23,14 @@ class ActiveMqSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
     }
 
     @Override
+    protected BrokerSource createUnreachableSource(String destination) throws Exception {
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            return new ActiveMqSourceFactory().create("activemq-kit", ConfigValues.of("sources.kit.", Map.of("broker-url",
+                    "tcp://127.0.0.1:" + closed.getLocalPort(), "queue", destination, "reconnect-delay", "200ms")));
+        }
+    }
+
+    @Override
     protected void publish(String destination, TestMessage message) throws Exception {
         broker.publish(destination, message.payload(), message.headers());
     }

@@ -12,7 +12,11 @@ import io.github.meterstream.kafka.internal.FetchedRecords;
 import io.github.meterstream.kafka.internal.PollLoop;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
+import io.github.meterstream.kafka.internal.health.ErrorKeys;
+import io.github.meterstream.kafka.internal.health.HealthReport;
 import io.github.meterstream.kafka.internal.health.Liveness;
+import io.github.meterstream.kafka.internal.health.TopicWatch;
+import io.github.meterstream.core.config.ConfigException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -20,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -82,6 +87,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     private final KafkaSourceConfig config;
     private final FetchedRecords records = new FetchedRecords();
     private final Liveness liveness;
+    private final TopicWatch topicWatch;
     // set once by startConsuming, before any record is handed over
     private volatile DeadLetterPublisher deadLetters;
     private volatile PollLoop pollLoop;
@@ -89,7 +95,34 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     public KafkaSource(String name, KafkaSourceConfig config) {
         super(name);
         this.config = Objects.requireNonNull(config, "config");
-        this.liveness = new Liveness(name, config.topics(), super::health, this::reportHealth);
+        HealthReport health = new HealthReport() {
+            @Override
+            public SourceHealth current() {
+                return KafkaSource.super.health();
+            }
+
+            @Override
+            public void report(SourceHealth h) {
+                reportHealth(h);
+            }
+
+            @Override
+            public void attemptFailed(String detail) {
+                connectAttemptFailed(detail);
+            }
+
+            @Override
+            public void stillConnecting(String detail) {
+                reportStillConnecting(detail);
+            }
+
+            @Override
+            public void missingTopics(Collection<String> topics) {
+                reportMissingDestinations(topics);
+            }
+        };
+        this.liveness = new Liveness(name, config, health, () -> records.heldCount() + records.retriesWaiting());
+        this.topicWatch = new TopicWatch(config, health);
     }
 
     /** The configuration, secrets masked by its {@code toString()}. */
@@ -131,19 +164,35 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
         try {
             consumer = new KafkaConsumer<>(consumerProperties);
         } catch (KafkaException e) {
-            throw new IllegalStateException("source " + name() + ": cannot create the Kafka consumer, check the kafka.* settings: "
-                    + describe(e), e);
+            throw cannotCreate("consumer", e);
         }
         liveness.watch(consumer, consumerProperties);
         deadLetters = new DeadLetterPublisher(ClientProperties.producerOf(config, clientId + "-dlq", consumerProperties),
                 threadFactory("dead-letter"));
-        reportHealth(SourceHealth.State.CONNECTING, "joining group " + config.groupId());
+        reportStillConnecting("reaching the cluster at " + ErrorKeys.named(config, KafkaSourceConfig.BOOTSTRAP_SERVERS.name()));
         OffsetCommitter committer = new OffsetCommitter(name(), config, consumer, records, liveness, gate(), this::returnedToBroker,
                 this::isHeld);
-        PollLoop loop = new PollLoop(name(), config, consumer, gate(), records, committer, liveness, deadLetters,
+        PollLoop loop = new PollLoop(name(), config, consumer, gate(), records, committer, liveness, topicWatch, deadLetters,
                 this::handOver);
         loop.start(threadFactory("poll"));
         pollLoop = loop;
+    }
+
+    /**
+     * A client that cannot even be built: a {@link ConfigException} naming the key when the error
+     * points at one (an unresolvable host names {@code bootstrap-servers}, a TLS store that does not
+     * load its {@code kafka.ssl.*.location} or {@code .password}), else an {@code IllegalStateException}.
+     */
+    private RuntimeException cannotCreate(String client, KafkaException e) {
+        String relative = ErrorKeys.relativeKeyOf(config, e);
+        if (relative == null) {
+            return new IllegalStateException("the Kafka " + client + " of source " + name() + " cannot be created, check the "
+                    + config.fullKey(KafkaSourceConfig.CLIENT_SECTION) + ".* settings: " + describe(e), e);
+        }
+        ConfigException named = new ConfigException(config.fullKey(relative), "the Kafka " + client + " of source " + name()
+                + " cannot be created with it: " + describe(e));
+        named.initCause(e);
+        return named;
     }
 
     /** A record the sink refused is handed over again after {@code settlement-failure.retry-after}. */

@@ -93,8 +93,10 @@ public final class KafkaSourceConfig {
     private final Duration settlementFailureMaxRetry;
     private final int retryMaxWaiting;
     private final Map<String, String> clientProperties;
+    private final String keyPrefix;
 
     private KafkaSourceConfig(ConfigValues values) {
+        this.keyPrefix = values.prefix();
         this.bootstrapServers = values.get(BOOTSTRAP_SERVERS);
         this.topics = values.get(TOPICS);
         this.groupId = values.get(GROUP_ID);
@@ -194,6 +196,15 @@ public final class KafkaSourceConfig {
     /** The {@code kafka.*} entries with the prefix removed, as given (secrets included: never log this map). */
     public Map<String, String> clientProperties() {
         return clientProperties;
+    }
+
+    /**
+     * The full key of {@code relativeName} as the operator wrote it, prefix included
+     * ({@code org.killbill.billing.plugin.meterstream.sources.usage.bootstrap-servers}): what a
+     * health detail or a start-up error names.
+     */
+    public String fullKey(String relativeName) {
+        return keyPrefix + relativeName;
     }
 
     /** True for property names whose values must never be printed. */

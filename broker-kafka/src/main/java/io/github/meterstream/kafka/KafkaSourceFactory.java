@@ -31,4 +31,9 @@ public final class KafkaSourceFactory implements BrokerSourceFactory {
     public BrokerSource create(String name, ConfigValues config) {
         return new KafkaSource(name, KafkaSourceConfig.from(config));
     }
+
+    @Override
+    public io.github.meterstream.core.deadletter.DeadLetterQueue openDeadLetterQueue(String name, ConfigValues config) {
+        return new io.github.meterstream.kafka.internal.fault.KafkaDeadLetterQueue(name, KafkaSourceConfig.from(config));
+    }
 }

@@ -78,7 +78,7 @@ class KafkaFaultsTest {
             System.out.println("Kafka fault run " + topic + ": " + result);
             assertThat(result.problems()).isEmpty();
             assertThat(result.longestStall()).as("recovered by itself").isLessThan(Duration.ofSeconds(60));
-            await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.stats().inFlight() == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.stats().oldestUnsettledSince() == null);
             assertThat(pipeline.stats().deadLettered()).isZero();
             return result;
         }

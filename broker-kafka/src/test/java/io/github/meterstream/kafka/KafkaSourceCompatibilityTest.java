@@ -7,6 +7,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,20 @@ class KafkaSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
         return new KafkaSource("kafka-kit", KafkaSourceConfig.of(Map.of("bootstrap-servers", KAFKA.bootstrapServers(),
                 "topics", topic, "group-id", "group-" + topic, "poll-timeout", "50ms", "commit-interval", "200ms",
                 "kafka.heartbeat.interval.ms", "500", "kafka.session.timeout.ms", "6000")));
+    }
+
+    @Override
+    protected BrokerSource createUnreachableSource(String topic) throws Exception {
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            return new KafkaSource("kafka-kit", KafkaSourceConfig.of(Map.of("bootstrap-servers",
+                    "127.0.0.1:" + closed.getLocalPort(), "topics", topic, "group-id", "group-" + topic, "poll-timeout", "50ms")));
+        }
+    }
+
+    /** One attempt to reach the cluster waits 5 s. */
+    @Override
+    protected Duration nextAttemptWithin() {
+        return Duration.ofSeconds(7);
     }
 
     @Override

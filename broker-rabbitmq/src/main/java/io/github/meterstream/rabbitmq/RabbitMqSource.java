@@ -91,8 +91,12 @@ import java.util.concurrent.TimeoutException;
  * <h2>Connection loss</h2>
  * The client's automatic recovery reconnects every {@code recovery-interval}, redeclares the
  * topology and re-registers the consumers; {@link #health()} reports {@code DISCONNECTED} until
- * it has. A broker unreachable at {@link #start(MessageSink)} is retried the same way; refused
- * credentials and a missing queue (with {@code declare-topology=false}) fail start.
+ * it has. A broker unreachable at {@link #start(MessageSink)} is retried the same way, health
+ * {@code CONNECTING} since the start and naming {@code host} and {@code port} (or {@code uri}); so
+ * is a work queue that does not exist (with {@code declare-topology=false}), which health lists in
+ * {@link SourceHealth#missingDestinations()} until it is created. Refused credentials fail start,
+ * naming {@code username} and {@code password} (or {@code uri}). Every few seconds a passive
+ * declare of the work queue gives the lag (its ready messages) and notices a queue deleted meanwhile.
  *
  * <h2>Consumer cancelled by the broker</h2>
  * The broker cancels a consumer (basic.cancel) when its queue is deleted or, on a cluster, its
@@ -104,6 +108,8 @@ import java.util.concurrent.TimeoutException;
 public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqSource.class);
+    /** How often the work queue is checked for its lag and existence. */
+    private static final Duration QUEUE_CHECK = Duration.ofSeconds(5);
 
     private final RabbitMqSourceConfig config;
     private final Object lifecycle = new Object();
@@ -116,6 +122,8 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
     private volatile DeliverySettler settler;
     private final List<ConsumerChannel> consumers = new ArrayList<>(); // guarded by lifecycle
     private ScheduledExecutorService reconnector; // guarded by lifecycle
+    /** Messages ready in the work queue at the last check, or null when unknown. */
+    private volatile Long lag;
 
     /** A source named {@code name}; it connects only in {@link #start(MessageSink)}. */
     public RabbitMqSource(String name, RabbitMqSourceConfig config) {
@@ -130,16 +138,50 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
 
     @Override
     protected void startConsuming() {
-        setHealth(SourceHealth.State.CONNECTING, config.address());
+        setHealth(SourceHealth.State.CONNECTING, "connecting to " + config.connectionKeys());
         ConnectionFactory factory = ClientConnectionFactory.create(config, name());
         try {
             connect(factory);
-        } catch (IOException | TimeoutException e) {
-            setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e);
-            LOG.warn("Source {} cannot reach RabbitMQ at {} ({}); retrying every {}", name(), config.address(), e.toString(),
-                    config.recoveryInterval());
+        } catch (IOException | TimeoutException | Topology.MissingQueueException e) {
+            attemptFailed(e);
             scheduleReconnect(factory);
         }
+    }
+
+    /**
+     * Not connected yet (or again), retried every {@code reconnect-delay}: health keeps the {@code
+     * since} of the first failure and names the keys to check; the base class logs it at a
+     * bounded rate. A work queue that does not exist (with {@code declare-topology=false}) is a
+     * missing destination, not a reason to give up: it is consumed once someone creates it.
+     */
+    private void attemptFailed(Exception e) {
+        String detail;
+        if (e instanceof Topology.MissingQueueException) {
+            Topology.MissingQueueException missing = (Topology.MissingQueueException) e;
+            if (missing.queue().equals(config.queue())) {
+                reportMissingDestinations(List.of(config.queue()));
+            }
+            detail = config.fullKey(RabbitMqSourceConfig.QUEUE) + '=' + config.queue() + ": " + e.getMessage();
+        } else if (hasCause(e, javax.net.ssl.SSLException.class)) {
+            detail = config.connectionKeys() + ": TLS failed, check " + config.fullKey(RabbitMqSourceConfig.TLS_TRUSTSTORE_PATH)
+                    + " and " + config.fullKey(RabbitMqSourceConfig.TLS_KEYSTORE_PATH) + ": " + describe(e);
+        } else {
+            detail = config.connectionKeys() + ": " + describe(e);
+        }
+        connectAttemptFailed(detail);
+        SourceHealth h = health();
+        synchronized (notConsuming) {
+            connectionHealth = SourceHealth.of(h.state(), h.detail(), h.since());
+        }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void scheduleReconnect(ConnectionFactory factory) {
@@ -154,8 +196,7 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
                 try {
                     connect(factory);
                 } catch (IOException | TimeoutException | RuntimeException e) {
-                    setHealth(SourceHealth.State.DISCONNECTED, "cannot reach " + config.address() + ": " + e.getMessage());
-                    LOG.warn("Source {} still cannot connect to {}: {}", name(), config.address(), e.toString());
+                    attemptFailed(e);
                     scheduleReconnect(factory);
                 }
             }, config.recoveryInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -168,8 +209,8 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
             c = factory.newConnection("meterstream-" + name());
         } catch (AuthenticationFailureException e) {
             throw new IllegalStateException("RabbitMQ at " + config.address() + " refused the credentials of user '"
-                    + factory.getUsername() + "': check " + config.fullKey(RabbitMqSourceConfig.USERNAME) + " and "
-                    + config.fullKey(RabbitMqSourceConfig.PASSWORD) + " (or " + config.fullKey(RabbitMqSourceConfig.URI) + ')', e);
+                    + factory.getUsername() + "': check " + (config.uri() != null ? config.fullKey(RabbitMqSourceConfig.URI)
+                    : config.fullKey(RabbitMqSourceConfig.USERNAME) + " and " + config.fullKey(RabbitMqSourceConfig.PASSWORD)), e);
         }
         try {
             if (config.declareTopology()) {
@@ -179,7 +220,8 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
             }
             c.addShutdownListener(sig -> {
                 if (!sig.isInitiatedByApplication() && !isClosed()) {
-                    setHealth(SourceHealth.State.DISCONNECTED, "connection lost: " + sig.getMessage());
+                    setHealth(SourceHealth.State.DISCONNECTED, "connection to " + config.connectionKeys() + " lost: "
+                            + sig.getMessage());
                     LOG.warn("Source {} lost its connection to {} ({}); recovering every {}", name(), config.address(),
                             sig.getMessage(), config.recoveryInterval());
                 }
@@ -255,9 +297,50 @@ public final class RabbitMqSource extends AbstractBrokerSource<Delivery> {
             c.abort();
             throw e;
         }
+        reportMissingDestinations(List.of());
         setHealth(SourceHealth.State.CONNECTED, "queue " + config.queue());
+        watchQueue(c);
         LOG.info("Source {} connected to {}: queue '{}', {} consumer(s), prefetch {}, topology {}", name(), config.address(),
                 config.queue(), config.consumers(), config.prefetch(), config.declareTopology() ? "declared" : "checked");
+    }
+
+    /**
+     * Every few seconds, a passive declare of the work queue on the connection {@code c}: its
+     * ready messages are the lag, a 404 makes it a missing destination (deleted while consumed;
+     * the consumers subscribe again once it is back). Runs on the reconnect thread.
+     */
+    private void watchQueue(Connection c) {
+        synchronized (lifecycle) {
+            if (isClosing()) {
+                return;
+            }
+            if (reconnector == null) {
+                reconnector = Executors.newSingleThreadScheduledExecutor(threadFactory("connect"));
+            }
+            reconnector.scheduleWithFixedDelay(() -> {
+                if (!c.isOpen()) {
+                    lag = null;
+                    return;
+                }
+                try {
+                    lag = Topology.readyMessages(c, config, config.queue());
+                    reportMissingDestinations(List.of());
+                } catch (Topology.MissingQueueException e) {
+                    lag = null;
+                    reportMissingDestinations(List.of(config.queue()));
+                } catch (IOException | TimeoutException | RuntimeException e) {
+                    lag = null; // unknown while the broker does not answer; the connection's health says why
+                }
+            }, 0, QUEUE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The base health, with the work queue's ready messages while connected and known. */
+    @Override
+    public SourceHealth health() {
+        SourceHealth h = super.health();
+        Long l = lag;
+        return l != null && h.isConnected() ? h.withLag(l) : h;
     }
 
     private void receive(Delivery d, int consumerIndex) {

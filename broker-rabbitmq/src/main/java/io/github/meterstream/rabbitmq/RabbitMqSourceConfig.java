@@ -50,7 +50,8 @@ public final class RabbitMqSourceConfig {
     public static final ConfigKey<String> QUEUE = SourceKeys.QUEUE.required();
     public static final ConfigKey<Boolean> DECLARE_TOPOLOGY = ConfigKey.bool("declare-topology", true,
             "Declare the queue, the dead-letter exchange and queue and the retry queues at start. When false they must "
-                    + "exist already; start checks each one and fails naming the one that is missing.");
+                    + "exist already: a missing work queue is reported in health (missingDestinations) and consumed once "
+                    + "created; a missing dead-letter or retry queue or exchange fails start, naming it.");
     public static final ConfigKey<String> QUEUE_TYPE = ConfigKey.choice("queue-type", QUEUE_TYPE_CLASSIC,
             "Type of the queues declared (work, dead-letter, retry).", QUEUE_TYPE_CLASSIC, QUEUE_TYPE_QUORUM);
     public static final ConfigKey<Boolean> SINGLE_ACTIVE_CONSUMER = ConfigKey.bool("single-active-consumer", false,
@@ -346,6 +347,16 @@ public final class RabbitMqSourceConfig {
 
     public boolean verifyHostname() {
         return verifyHostname;
+    }
+
+    /**
+     * The keys that say where the broker is, with their values, for an error that cannot reach it:
+     * {@code <prefix>host=h, <prefix>port=p}, or {@code <prefix>uri (h:p/vhost)} without the URI
+     * itself (it may carry a password).
+     */
+    public String connectionKeys() {
+        return uri != null ? fullKey(URI) + " (" + address() + ')'
+                : fullKey(HOST) + '=' + host + ", " + fullKey(PORT) + '=' + port;
     }
 
     /** Where the broker is, for logs: never a password, never the URI (it may carry one). */

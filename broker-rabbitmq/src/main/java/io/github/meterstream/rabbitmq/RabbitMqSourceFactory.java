@@ -26,4 +26,9 @@ public final class RabbitMqSourceFactory implements BrokerSourceFactory {
     public BrokerSource create(String name, ConfigValues config) {
         return new RabbitMqSource(name, RabbitMqSourceConfig.from(config));
     }
+
+    @Override
+    public io.github.meterstream.core.deadletter.DeadLetterQueue openDeadLetterQueue(String name, ConfigValues config) {
+        return new io.github.meterstream.rabbitmq.internal.RabbitMqDeadLetterQueue(name, RabbitMqSourceConfig.from(config));
+    }
 }

@@ -69,7 +69,7 @@ class RabbitMqCompetingConsumersTest {
 
         await().atMost(Duration.ofSeconds(90)).until(() -> handled.size() == 9_000
                 && pipelines.stream().mapToLong(p -> p.stats().received()).sum() >= 10_000
-                && pipelines.stream().allMatch(p -> p.stats().inFlight() == 0));
+                && pipelines.stream().allMatch(p -> p.stats().oldestUnsettledSince() == null));
         pipelines.forEach(p -> p.close(Duration.ofSeconds(5)));
 
         assertThat(handled.values()).as("handler calls per tracking id").allMatch(n -> n.get() == 1);

@@ -100,7 +100,7 @@ class RabbitMqConnectionLossTest {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() == n);
         assertThat(handled.values()).as("handler calls per id").allMatch(c -> c.get() == 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.stats().inFlight() == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.stats().oldestUnsettledSince() == null);
         pipeline.close(Duration.ofSeconds(5));
         try (RabbitMqTestBroker after = new RabbitMqTestBroker(VHOST)) {
             assertThat(after.depth(config.queue())).as("messages left").isZero();

@@ -116,7 +116,7 @@ class RabbitMqFaultInjectionTest {
 
         producer.get(60, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                .until(() -> handled.size() == n && pipeline.stats().inFlight() == 0);
+                .until(() -> handled.size() == n && pipeline.stats().oldestUnsettledSince() == null);
         assertThat(handled.values()).as("handler calls per id").allMatch(c -> c.get() == 1);
         assertThat(pipeline.stats().deadLettered()).as("dead-lettered by the pipeline").isZero();
         assertThat(broker.depth(config.deadLetterQueue())).as("dead-letter queue").isZero();

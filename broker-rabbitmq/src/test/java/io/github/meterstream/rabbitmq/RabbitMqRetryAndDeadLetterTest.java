@@ -240,15 +240,16 @@ class RabbitMqRetryAndDeadLetterTest {
     }
 
     @Test
-    @DisplayName("with declare-topology=false a missing queue fails start, naming the queue and the key to set")
-    void missingQueueFailsStart() {
+    @DisplayName("with declare-topology=false a missing queue does not fail start: health names the queue and the key to set"
+            + " (issue 13: the source is consumed once the queue exists; RabbitMqSourceHealthTest)")
+    void missingQueueIsReported() {
         RabbitMqSourceConfig config = broker.config(newQueue(), "declare-topology", "false");
         RabbitMqSource source = new RabbitMqSource("missing-test", config);
         toClose.add(source);
-        assertThatThrownBy(() -> source.start(m -> { }))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("queue '" + config.queue() + "' does not exist")
-                .hasMessageContaining("test.declare-topology=true");
+        source.start(m -> { });
+        await().atMost(Duration.ofSeconds(10)).until(() -> source.health().missingDestinations().contains(config.queue()));
+        assertThat(source.health().detail()).contains("queue '" + config.queue() + "' does not exist")
+                .contains("test.declare-topology=true");
     }
 
     @Test

@@ -31,6 +31,13 @@ class RabbitMqSourceCompatibilityTest extends BrokerSourceCompatibilityKit {
     }
 
     @Override
+    protected BrokerSource createUnreachableSource(String destination) throws Exception {
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            return new RabbitMqSource("rabbitmq-kit", broker.config(destination, "port", Integer.toString(closed.getLocalPort())));
+        }
+    }
+
+    @Override
     protected void publish(String destination, TestMessage message) throws Exception {
         broker.publish(destination, message.payload(), message.headers());
     }

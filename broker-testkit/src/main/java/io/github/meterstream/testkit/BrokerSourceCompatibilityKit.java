@@ -150,6 +150,20 @@ public abstract class BrokerSourceCompatibilityKit {
     protected void restoreDeadLetters(String destination) throws Exception {
     }
 
+    /**
+     * Optional: a new, not yet started source on {@code destination} whose broker address points at
+     * a closed port (nothing listens there), with a short reconnect delay. The default returns null:
+     * the kit skips its health test of a source that never connects.
+     */
+    protected BrokerSource createUnreachableSource(String destination) throws Exception {
+        return null;
+    }
+
+    /** How long health must stay the same in the unreachable-source test: over one more connection attempt. Default 6 s. */
+    protected Duration nextAttemptWithin() {
+        return Duration.ofSeconds(6);
+    }
+
     // ---- plumbing -----------------------------------------------------------------------------
 
     private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
@@ -551,6 +565,28 @@ public abstract class BrokerSourceCompatibilityKit {
             InboundMessage m = next(b);
             assertThat(m.payloadAsString()).isEqualTo("always refused");
             awaitConfirmed(m.ack());
+        }
+    }
+
+    @Nested
+    @DisplayName("Health")
+    class Health {
+
+        @Test
+        @DisplayName("a source that cannot reach its broker stays CONNECTING since its start, says why, and knows no lag")
+        void unreachable() throws Exception {
+            BrokerSource source = createUnreachableSource(newDestination());
+            assumeTrue(source != null, "the adapter gives no source pointed at a closed port");
+            toClose.add(() -> source.close(Duration.ofSeconds(2)));
+            source.start(m -> { });
+            SourceHealth started = source.health();
+            assertThat(started.state()).isEqualTo(SourceHealth.State.CONNECTING);
+            // over more than one more attempt: still CONNECTING since the start, saying why
+            await().during(nextAttemptWithin()).atMost(nextAttemptWithin().plus(timeout())).until(() -> {
+                SourceHealth h = source.health();
+                return h.state() == SourceHealth.State.CONNECTING && h.since().equals(started.since()) && h.lag() == null
+                        && !h.detail().isBlank();
+            });
         }
     }
 

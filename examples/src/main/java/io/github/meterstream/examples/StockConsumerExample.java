@@ -1,7 +1,13 @@
 package io.github.meterstream.examples;
 
 import io.github.meterstream.core.pipeline.ConsumerPipeline;
+import io.github.meterstream.core.deadletter.DeadLetterReplay;
+import io.github.meterstream.core.deadletter.JdbcDeadLetterStore;
+import io.github.meterstream.core.deadletter.RejectionQuery;
+import io.github.meterstream.core.deadletter.StoredRejection;
+import io.github.meterstream.core.event.PipelineListener;
 import io.github.meterstream.core.failure.DeadLetterEnvelope;
+import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.testkit.InMemoryBroker;
@@ -16,7 +22,8 @@ import java.time.Duration;
  * database exactly once, in order per SKU, with bad movements dead-lettered. The same pipeline,
  * idempotency store and error policy the Kill Bill plugin uses; only the contract and the handler
  * are this example's own. Swap the in-memory source for a Kafka, RabbitMQ or ActiveMQ one to run
- * it on a real broker.
+ * it on a real broker. Rejected movements are also kept in a {@link JdbcDeadLetterStore}; once the
+ * cause is fixed (a SKU added), they are replayed through the same rules and applied once.
  *
  * <p>Run {@link #main} from an IDE, or through its test: {@code mvn -B -pl examples -am verify}.
  */
@@ -42,16 +49,16 @@ public final class StockConsumerExample {
         broker.publish("stock", "{\"eventId\":\"e-3\",\"warehouse\":\"W1\",\"sku\":\"LAMP\",\"delta\":4}");       // unknown SKU
         broker.publish("stock", "{\"eventId\":\"e-4\",\"warehouse\":\"W1\",\"sku\":\"TABLE-OAK\",\"delta\":6}");
 
-        ConsumerPipeline<StockAdjustment> pipeline = ConsumerPipeline.builder(new StockAdjustmentContract())
-                .source(new InMemoryBrokerSource("stock", broker, "stock"))
-                .validator(ledger)
-                .handler(ledger)
-                .idempotencyStore(store)
-                .config(PipelineConfig.builder().concurrency(2).build())
-                .build();
+        // a searchable copy of every dead letter, beside the broker's dead-letter queue, for people to fix and replay
+        JdbcDeadLetterStore rejections = new JdbcDeadLetterStore(db, JdbcDeadLetterStore.DEFAULT_TABLE_NAME, Clock.systemUTC(), 16_384, 10_000);
+        rejections.createTableIfAbsent();
+
+        ConsumerPipeline<StockAdjustment> pipeline = pipeline(new InMemoryBrokerSource("stock", broker, "stock"), null, ledger, store,
+                rejections);
         pipeline.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (pipeline.stats().received() < 5 || pipeline.stats().inFlight() > 0) {
+        // nothing unsettled: none in flight, held for a retry or waiting on a claim
+        while (pipeline.stats().received() < 5 || pipeline.stats().oldestUnsettledSince() != null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the example did not finish: " + pipeline.stats());
             }
@@ -65,5 +72,29 @@ public final class StockConsumerExample {
             System.out.println("dead-lettered " + dead.headers().get(DeadLetterEnvelope.TRACKING_ID) + ": "
                     + dead.headers().get(DeadLetterEnvelope.REASON_CODE) + " - " + dead.headers().get(DeadLetterEnvelope.REASON));
         }
+
+        // The warehouse starts stocking lamps: the movements refused for an unknown SKU are replayed
+        // through a pipeline built like the live one, so the same rules decide and nothing applies twice.
+        ledger.addSku("W1", "LAMP", 0);
+        DeadLetterReplay replay = new DeadLetterReplay(rejections, (source, listener) -> pipeline(source, listener, ledger, store,
+                rejections));
+        RejectionQuery unknownSku = RejectionQuery.builder().reasonCode("UNKNOWN_SKU").state(StoredRejection.State.REJECTED).build();
+        System.out.println("replay dry run: " + replay.dryRun(unknownSku).counts());
+        System.out.println("replay: " + replay.replay(unknownSku, "example", Duration.ofSeconds(10)).counts());
+        System.out.println("stock after replay: " + ledger.snapshot());
+    }
+
+    /** The live pipeline and each replay's are built alike: same contract, rules, handler and stores. */
+    private static ConsumerPipeline<StockAdjustment> pipeline(BrokerSource source, PipelineListener listener, StockLedger ledger,
+                                                              JdbcIdempotencyStore store, JdbcDeadLetterStore rejections) {
+        return ConsumerPipeline.builder(new StockAdjustmentContract())
+                .source(source)
+                .validator(ledger)
+                .handler(ledger)
+                .idempotencyStore(store)
+                .deadLetterStore(rejections)
+                .listener(listener)
+                .config(PipelineConfig.builder().concurrency(2).build())
+                .build();
     }
 }

@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -53,14 +56,29 @@ public final class Quickstart {
         }
     }
 
+    /** Prints {@code what} with the seconds elapsed every 5 s until closed, so that a long wait is not silence. */
+    private static AutoCloseable ticker(PrintStream out, String what) {
+        long start = System.nanoTime();
+        ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "quickstart-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+        ticks.scheduleAtFixedRate(() -> out.println(what + " (" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + " s)"),
+                5, 5, TimeUnit.SECONDS);
+        return ticks::shutdownNow;
+    }
+
     private static Result withKafka(KafkaBroker kafka, PrintStream out) throws Exception {
         KillbillServer server = null;
         try {
             out.println("Kafka started at " + kafka.bootstrapServers() + ", topic " + TOPIC);
 
             out.println("Starting Kill Bill with the plugin (this takes 15-60 s) ...");
-            server = Meterstream.server("quickstart", SOURCE, kafka.sourceConfig())
-                    .build().start();
+            try (AutoCloseable ticker = ticker(out, "  ... Kill Bill still starting")) {
+                server = Meterstream.server("quickstart", SOURCE, kafka.sourceConfig())
+                        .build().start();
+            }
             KillbillClient admin = server.adminClient();
             out.println("Kill Bill started at " + server.baseUri() + " (admin/password) in " + server.startTime().toSeconds()
                     + " s; log " + server.consoleLog());

@@ -34,8 +34,9 @@ import java.util.Hashtable;
  * (0.22 or 0.24, see {@link KillbillLines}) and refuses to start when none does. It then reads the
  * configuration, creates the idempotency table in Kill Bill's database
  * if absent, registers the healthcheck, the servlet ({@code /plugins/meterstream/}) and the
- * per-tenant configuration handler, then starts one pipeline per source. A configuration error
- * starts no source and is reported by the healthcheck; Kill Bill keeps running. {@link #stop}
+ * per-tenant configuration handler, then starts one pipeline per source. A plugin-wide configuration
+ * error starts no source; a source's own error keeps only that source from starting. Both are reported
+ * by the healthcheck and the status page; Kill Bill keeps running. {@link #stop}
  * closes every pipeline, source and thread, so Kill Bill can restart the plugin in place.
  */
 public class MeterstreamActivator extends KillbillActivatorBase {
@@ -44,6 +45,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
 
     private volatile MeterstreamRuntime runtime;
     private volatile String configurationError;
+    private volatile boolean configurationErrorFailsKillbill;
 
     @Override
     public void start(BundleContext context) throws Exception {
@@ -57,12 +59,14 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             LOG.info("Meterstream configuration: {}", config);
         } catch (ConfigException e) {
             configurationError = e.getMessage();
+            configurationErrorFailsKillbill = MeterstreamConfigProperties.anySourceFailsKillbillHealthcheck(configProperties.getProperties());
             LOG.error("Meterstream configuration error, no source started: {}", e.getMessage());
         }
 
         MeterstreamConfigurationHandler tenantRules = new MeterstreamConfigurationHandler(killbillAPI,
                 config == null ? MeterstreamTenantRules.defaults() : config.defaultTenantRules());
-        MeterstreamStatus status = new MeterstreamStatus(line, () -> runtime, () -> configurationError);
+        MeterstreamStatus status = new MeterstreamStatus(line, () -> runtime, () -> configurationError,
+                () -> configurationErrorFailsKillbill);
 
         register(context, Healthcheck.class, new MeterstreamHealthcheck(status::health));
         PluginApp app = new PluginAppBuilder(MeterstreamConfigProperties.PLUGIN_NAME, killbillAPI, dataSource, clock, configProperties)
@@ -86,6 +90,7 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             runtime = r;
         } catch (RuntimeException e) {
             configurationError = "could not start: " + e;
+            configurationErrorFailsKillbill = MeterstreamConfigProperties.anySourceFailsKillbillHealthcheck(configProperties.getProperties());
             LOG.error("Meterstream could not start", e);
         }
     }

@@ -50,12 +50,34 @@ public final class MeterstreamConfigProperties {
             "Tenant ids (or api keys) this source may carry usage for; a message naming another tenant is dead-lettered "
                     + "as TENANT_NOT_ALLOWED. Empty: any tenant (then broker ACLs are the only boundary).");
 
-    public static final ConfigKey<Duration> HEALTH_MAX_PAUSED = ConfigKey.duration("health.max-paused", Duration.ofMinutes(5),
-            "A source paused by an open circuit (or stopped by fail-stop) longer than this makes the healthcheck unhealthy.")
+    /**
+     * Per source ({@code sources.<name>.health.fail-killbill-healthcheck}): whether this source being
+     * DEGRADED also fails Kill Bill's own {@code /1.0/healthcheck}. Off by default: a load balancer
+     * probing Kill Bill must not take the node out of rotation for a usage-source typo.
+     */
+    public static final ConfigKey<Boolean> SOURCE_FAIL_KILLBILL_HEALTHCHECK = ConfigKey.bool("health.fail-killbill-healthcheck",
+            false, "Whether this source being DEGRADED also makes Kill Bill's own /1.0/healthcheck unhealthy. false: it is "
+                    + "reported DEGRADED in /plugins/meterstream/status, the plugin's healthcheck details and metrics only, so a "
+                    + "load balancer probing Kill Bill keeps the node for a usage-source problem; true: the node fails its healthcheck.");
+    /** The per-source keys the plugin reads itself; the rest of a source's section goes to the adapter and the pipeline. */
+    public static final List<ConfigKey<?>> SOURCE_KEYS = List.of(SOURCE_TENANTS, SOURCE_FAIL_KILLBILL_HEALTHCHECK);
+
+    public static final ConfigKey<Duration> HEALTH_MAX_CONNECTING = ConfigKey.duration("health.max-connecting", Duration.ofSeconds(30),
+            "A source not connected to its broker this long after it started trying (at start, or since it lost its "
+                    + "connection) is DEGRADED.")
             .rule(notNegative(), "must not be negative");
     public static final ConfigKey<Duration> HEALTH_MAX_DISCONNECTED = ConfigKey.duration("health.max-disconnected", Duration.ZERO,
-            "A source disconnected from its broker longer than this makes the healthcheck unhealthy (0: at once).")
+            "A source reporting DISCONNECTED from its broker this long is DEGRADED (0: at once).")
             .rule(notNegative(), "must not be negative");
+    public static final ConfigKey<Duration> HEALTH_MAX_PAUSED = ConfigKey.duration("health.max-paused", Duration.ofMinutes(5),
+            "A source paused by an open circuit (or stopped by fail-stop) this long is DEGRADED.")
+            .rule(notNegative(), "must not be negative");
+    public static final ConfigKey<Duration> HEALTH_MAX_UNSETTLED = ConfigKey.duration("health.max-unsettled", Duration.ofMinutes(5),
+            "A source whose oldest unsettled message (in flight, held for retry or waiting on another node's claim) was "
+                    + "received this long ago is DEGRADED. The default is above what a message may wait when nothing is wrong: "
+                    + "the default pipeline.idempotency.lease (1m) for a claim left by a dead node, plus the longest retry "
+                    + "delay (30s) and circuit probe wait (60s); raise it with those.")
+            .rule(positive(), "must be longer than zero");
     public static final ConfigKey<String> KILLBILL_USERNAME = ConfigKey.string("killbill.username", null,
             "Kill Bill user the plugin logs in as (SecurityApi.login) before recording usage. Unset: the plugin does not "
                     + "log in and Kill Bill must run with org.killbill.security.skipAuthForPlugins=true.");
@@ -96,14 +118,17 @@ public final class MeterstreamConfigProperties {
             .rule(notNegative(), "must not be negative");
 
     /** Every global key (the per-tenant rule defaults are in {@link MeterstreamTenantRules#KEYS}). */
-    public static final List<ConfigKey<?>> KEYS = List.of(HEALTH_MAX_PAUSED, HEALTH_MAX_DISCONNECTED, KILLBILL_USERNAME,
+    public static final List<ConfigKey<?>> KEYS = List.of(HEALTH_MAX_CONNECTING, HEALTH_MAX_DISCONNECTED,
+            HEALTH_MAX_PAUSED, HEALTH_MAX_UNSETTLED, KILLBILL_USERNAME,
             KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, IDEMPOTENCY_NODE_ID, IDEMPOTENCY_RETENTION, IDEMPOTENCY_PURGE_INTERVAL, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
             LATE_USAGE_MAX_PREVIOUS_PERIODS, STOP_TIMEOUT);
 
     private final ConfigValues values;
     private final Map<String, ConfigValues> sources;
-    private final Duration healthMaxPaused;
+    private final Duration healthMaxConnecting;
     private final Duration healthMaxDisconnected;
+    private final Duration healthMaxPaused;
+    private final Duration healthMaxUnsettled;
     private final String killbillUsername;
     private final String killbillPassword;
     private final String idempotencyTable;
@@ -126,8 +151,10 @@ public final class MeterstreamConfigProperties {
         known.addAll(MeterstreamTenantRules.KEYS);
         known.addAll(UsageContractConfig.KEYS);
         values.requireOnlyKnownKeys(known, List.of(SOURCES));
-        this.healthMaxPaused = values.get(HEALTH_MAX_PAUSED);
+        this.healthMaxConnecting = values.get(HEALTH_MAX_CONNECTING);
         this.healthMaxDisconnected = values.get(HEALTH_MAX_DISCONNECTED);
+        this.healthMaxPaused = values.get(HEALTH_MAX_PAUSED);
+        this.healthMaxUnsettled = values.get(HEALTH_MAX_UNSETTLED);
         this.killbillUsername = values.get(KILLBILL_USERNAME);
         this.killbillPassword = values.get(KILLBILL_PASSWORD);
         if (killbillUsername != null && killbillPassword == null) {
@@ -196,6 +223,30 @@ public final class MeterstreamConfigProperties {
 
     public Duration healthMaxDisconnected() {
         return healthMaxDisconnected;
+    }
+
+    public Duration healthMaxConnecting() {
+        return healthMaxConnecting;
+    }
+
+    public Duration healthMaxUnsettled() {
+        return healthMaxUnsettled;
+    }
+
+    /**
+     * Whether any source in {@code killbillProperties} opts in to failing Kill Bill's healthcheck, read
+     * without the rest of the configuration: when that configuration cannot be read, nothing starts,
+     * and Kill Bill's healthcheck fails only if an operator asked for it.
+     */
+    public static boolean anySourceFailsKillbillHealthcheck(Properties killbillProperties) {
+        String head = PREFIX + SOURCES + '.';
+        String tail = '.' + SOURCE_FAIL_KILLBILL_HEALTHCHECK.name();
+        for (String k : killbillProperties.stringPropertyNames()) {
+            if (k.startsWith(head) && k.endsWith(tail) && "true".equalsIgnoreCase(killbillProperties.getProperty(k).trim())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The Kill Bill user to log in as, or {@code null} (rely on {@code skipAuthForPlugins}). */

@@ -4,14 +4,19 @@ import io.github.meterstream.killbill.internal.HealthReport;
 import org.killbill.billing.osgi.api.Healthcheck;
 import org.killbill.billing.tenant.api.Tenant;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Kill Bill's view of the plugin's health ({@code GET /1.0/healthcheck}): unhealthy when the
- * configuration could not be read or a source could not be built (the message names the key),
- * when a source is disconnected from its broker, or when a source has been paused by failures
- * (circuit open, fail-stop) longer than {@code health.max-paused}. The details say why, per source.
+ * Kill Bill's view of the plugin's health ({@code GET /1.0/healthcheck}). The details always show
+ * every source, HEALTHY or DEGRADED and why (the key or destination to look at). Whether a DEGRADED
+ * source also makes Kill Bill's healthcheck unhealthy is the operator's choice per source,
+ * {@code sources.<name>.health.fail-killbill-healthcheck}, off by default: a load balancer probing
+ * Kill Bill would otherwise pull the whole node out of rotation (no invoices, no payments) for a
+ * usage-source typo or a broker outage, while usage keeps waiting in the broker either way. Alert on
+ * the plugin's status or metrics instead (docs/OPERATIONS.md). A configuration error that starts no
+ * source fails Kill Bill's healthcheck only when a source opted in.
  */
 public class MeterstreamHealthcheck implements Healthcheck {
 
@@ -24,6 +29,8 @@ public class MeterstreamHealthcheck implements Healthcheck {
     @Override
     public HealthStatus getHealthStatus(Tenant tenant, @SuppressWarnings("rawtypes") Map properties) {
         HealthReport r = report.get();
-        return new HealthStatus(r.healthy(), r.details());
+        Map<String, Object> details = new LinkedHashMap<>(r.details());
+        details.put("status", r.healthy() ? "HEALTHY" : "DEGRADED");
+        return new HealthStatus(!r.failsKillbillHealthcheck(), details);
     }
 }

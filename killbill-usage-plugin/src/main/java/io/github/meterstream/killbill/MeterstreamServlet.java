@@ -19,7 +19,9 @@ import java.util.Optional;
  * {@code GET /plugins/meterstream/status}: per source its state, counters, last error and lag.
  * With a tenant context (the {@code X-Killbill-ApiKey}/{@code X-Killbill-ApiSecret} headers) the
  * answer shows only that tenant's counters; {@code ?tenant=<id>} asks for that view without them.
- * {@code GET /plugins/meterstream/healthcheck}: the healthcheck's answer (503 when unhealthy).
+ * {@code GET /plugins/meterstream/healthcheck}: the plugin's own, strict answer: 503 when any source is
+ * DEGRADED, whatever {@code health.fail-killbill-healthcheck} says (that setting is for Kill Bill's
+ * {@code /1.0/healthcheck} only). docs/OPERATIONS.md describes both answers field by field.
  */
 @Singleton
 @Path("/")

@@ -59,8 +59,9 @@ class ConfigurationDocsTest {
         List<io.github.meterstream.core.config.ConfigKey<?>> global = new ArrayList<>(MeterstreamConfigProperties.KEYS);
         global.addAll(UsageContractConfig.KEYS);
         t.add(ConfigDocs.Table.of(README, "global", P, global));
-        t.add(ConfigDocs.Table.of(README, "source", SOURCE,
-                List.of(BrokerSourceFactories.TYPE, MeterstreamConfigProperties.SOURCE_TENANTS)));
+        List<io.github.meterstream.core.config.ConfigKey<?>> source = new ArrayList<>(List.of(BrokerSourceFactories.TYPE));
+        source.addAll(MeterstreamConfigProperties.SOURCE_KEYS);
+        t.add(ConfigDocs.Table.of(README, "source", SOURCE, source));
         t.add(ConfigDocs.Table.of(README, "tenant", "", MeterstreamTenantRules.KEYS));
         return t;
     }

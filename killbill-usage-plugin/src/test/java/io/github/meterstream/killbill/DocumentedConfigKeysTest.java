@@ -170,7 +170,7 @@ class DocumentedConfigKeysTest {
     }
 
     @Test
-    @DisplayName("of a source itself are read by the plugin: its type is required, its tenants bind it")
+    @DisplayName("of a source itself are read by the plugin: its type is required, its tenants and healthcheck choice change its settings")
     void sourceKeysAreRead() throws IOException {
         for (Doc d : section(README, "source")) {
             String key = d.key.replace("<name>", "usage");
@@ -183,8 +183,8 @@ class DocumentedConfigKeysTest {
             } else {
                 Properties p = base();
                 p.setProperty(key, otherValue(d));
-                assertThat(SourceSettingsProbe.of(MeterstreamConfigProperties.from(p)).tenants).as(d.key)
-                        .isNotEqualTo(SourceSettingsProbe.of(MeterstreamConfigProperties.from(base())).tenants);
+                assertThat(SourceSettingsProbe.of(MeterstreamConfigProperties.from(p)).pluginSettings).as(d.key)
+                        .isNotEqualTo(SourceSettingsProbe.of(MeterstreamConfigProperties.from(base())).pluginSettings);
             }
         }
     }

@@ -32,6 +32,9 @@ public final class ConnectionSupervisor {
         void report(SourceHealth.State state, String detail);
 
         SourceHealth.State current();
+
+        /** A connection attempt failed: the since of the first one is kept, the log line bounded (the base class's). */
+        void attemptFailed(String detail);
     }
 
     private final String sourceName;
@@ -56,8 +59,13 @@ public final class ConnectionSupervisor {
         }
     }
 
+    /** Lost a connection it had: {@code DISCONNECTED} now; while never connected, one more failed attempt. */
     void disconnected(String detail) {
-        health.report(SourceHealth.State.DISCONNECTED, detail);
+        if (health.current() == SourceHealth.State.CONNECTED) {
+            health.report(SourceHealth.State.DISCONNECTED, detail);
+        } else {
+            health.attemptFailed(config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '=' + config.redactedUrl() + ": " + detail);
+        }
     }
 
     boolean isClosed() {
@@ -123,8 +131,12 @@ public final class ConnectionSupervisor {
         if (closed) {
             return;
         }
-        LOG.warn("source {}: connection to {} lost: {}", sourceName, config.redactedUrl(), AbstractBrokerSource.describe(e));
-        disconnected("connection lost: " + AbstractBrokerSource.describe(e));
+        if (health.current() == SourceHealth.State.CONNECTED) {
+            LOG.warn("source {}: connection to {} lost: {}", sourceName, config.redactedUrl(), AbstractBrokerSource.describe(e));
+            disconnected("connection lost: " + AbstractBrokerSource.describe(e));
+        } else {
+            failed(e); // a connection refused while it was being set up (credentials): one more failed attempt
+        }
         forget(c);
     }
 
@@ -136,12 +148,61 @@ public final class ConnectionSupervisor {
         }
     }
 
-    /** Reports a failure to connect or consume, for health and logs. */
+    /**
+     * Reports a failure to connect or consume, for health and logs (at a bounded rate, however many
+     * consumers fail): {@code CONNECTING} (or {@code DISCONNECTED}) since the first failure in a
+     * row, naming the keys to check.
+     */
     void failed(Exception e) {
-        String what = e instanceof JMSSecurityException
-                ? "credentials rejected, fix username/password: " + AbstractBrokerSource.describe(e)
-                : "cannot consume from " + config.redactedUrl() + ": " + AbstractBrokerSource.describe(e);
-        disconnected(what);
+        String what;
+        if (e instanceof JMSSecurityException) {
+            what = config.fullKey(ActiveMqSourceConfig.USERNAME) + '=' + config.username() + ", "
+                    + config.fullKey(ActiveMqSourceConfig.PASSWORD) + ": credentials rejected by " + config.redactedUrl() + ": "
+                    + AbstractBrokerSource.describe(e);
+        } else if (storePasswordRefused(e)) {
+            what = config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '=' + config.redactedUrl() + ": a key or trust store did not"
+                    + " open, check " + storePasswordKeys() + ": " + AbstractBrokerSource.describe(e);
+        } else if (hasCause(e, javax.net.ssl.SSLException.class)) {
+            what = config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '=' + config.redactedUrl() + ": TLS failed, check "
+                    + config.fullKey(ActiveMqSourceConfig.TLS_TRUSTSTORE_PATH) + " and "
+                    + config.fullKey(ActiveMqSourceConfig.TLS_KEYSTORE_PATH) + ": " + AbstractBrokerSource.describe(e);
+        } else {
+            what = config.fullKey(ActiveMqSourceConfig.BROKER_URL) + '=' + config.redactedUrl() + ": "
+                    + AbstractBrokerSource.describe(e);
+        }
+        health.attemptFailed(what);
+    }
+
+    /** The JDK says "keystore password was incorrect" for trust stores too: which store is not told. */
+    private static boolean storePasswordRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.UnrecoverableKeyException
+                    || String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("password was incorrect")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String storePasswordKeys() {
+        StringBuilder keys = new StringBuilder();
+        if (config.sslTruststore() != null) {
+            keys.append(config.fullKey(ActiveMqSourceConfig.TLS_TRUSTSTORE_PASSWORD));
+        }
+        if (config.sslKeystore() != null) {
+            keys.append(keys.length() == 0 ? "" : " and ").append(config.fullKey(ActiveMqSourceConfig.TLS_KEYSTORE_PASSWORD))
+                    .append(" (or ").append(config.fullKey(ActiveMqSourceConfig.TLS_KEY_PASSWORD)).append(')');
+        }
+        return keys.toString();
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits {@code delay} or until the source closes; false once closed. */

@@ -93,7 +93,8 @@ public final class ConsumerWorker implements Runnable {
                 if (stopped || connections.isClosed()) {
                     break;
                 }
-                LOG.warn("source {}: consumer {} on queue {} failed, reconnecting in {}: {}", sourceName, index,
+                // logged by the base class at a bounded rate, however many consumers fail the same way
+                LOG.debug("source {}: consumer {} on queue {} failed, reconnecting in {}: {}", sourceName, index,
                         config.queue(), config.reconnectDelay(), AbstractBrokerSource.describe(e));
                 connections.failed(e);
                 if (connection != null && !connection.isTransportFailed() && !connection.isClosed() && isConnectionLevel(e)) {

@@ -1,5 +1,6 @@
 package io.github.meterstream.activemq.internal;
 
+import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import org.apache.activemq.ScheduledMessage;
 import org.apache.activemq.command.ActiveMQMessage;
 
@@ -124,6 +125,34 @@ final class JmsMessageCodec {
         }
         if (d.message.getJMSType() != null) {
             copy.setJMSType(d.message.getJMSType());
+        }
+        return copy;
+    }
+
+    /**
+     * A dead letter made ready to go back to its queue: its body and application properties (typed
+     * as they were) without the dead-letter envelope, carrying {@code attempts} so the source keeps counting.
+     */
+    static Message redriveCopy(Message dead, Session session, int attempts) throws JMSException {
+        Message copy;
+        if (dead instanceof TextMessage) {
+            copy = session.createTextMessage(((TextMessage) dead).getText());
+        } else {
+            BytesMessage b = session.createBytesMessage();
+            b.writeBytes(payload(dead));
+            copy = b;
+        }
+        for (Map.Entry<String, Object> p : properties(dead, false).entrySet()) {
+            if (!DeadLetterEnvelope.isEnvelopeHeader(p.getKey())) {
+                copy.setObjectProperty(p.getKey(), p.getValue());
+            }
+        }
+        copy.setIntProperty(ATTEMPT_PROPERTY, attempts);
+        if (dead.getJMSCorrelationID() != null) {
+            copy.setJMSCorrelationID(dead.getJMSCorrelationID());
+        }
+        if (dead.getJMSType() != null) {
+            copy.setJMSType(dead.getJMSType());
         }
         return copy;
     }

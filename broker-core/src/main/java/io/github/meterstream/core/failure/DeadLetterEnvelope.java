@@ -141,6 +141,49 @@ public final class DeadLetterEnvelope {
         return Collections.unmodifiableMap(h);
     }
 
+    /**
+     * The envelope {@link #toHeaders} wrote, read back from a dead letter's headers (tools that
+     * browse or redrive a dead-letter destination); empty when the headers carry no envelope.
+     */
+    public static java.util.Optional<DeadLetterEnvelope> fromHeaders(Map<String, String> headers) {
+        String reasonCode = headers.get(REASON_CODE);
+        String destination = headers.get(DESTINATION);
+        String last = headers.get(LAST_FAILURE_AT);
+        if (reasonCode == null || destination == null || last == null) {
+            return java.util.Optional.empty();
+        }
+        String partition = headers.get(PARTITION);
+        String source = headers.getOrDefault(SOURCE, "");
+        String position = headers.getOrDefault(POSITION, "");
+        SourceCoordinates where;
+        try {
+            where = partition == null ? SourceCoordinates.of(source, destination, position)
+                    : SourceCoordinates.of(source, destination, Integer.parseInt(partition), Long.parseLong(position));
+        } catch (NumberFormatException e) {
+            where = SourceCoordinates.of(source, destination, position);
+        }
+        try {
+            return java.util.Optional.of(builder()
+                    .reasonCode(reasonCode)
+                    .reason(headers.getOrDefault(REASON, reasonCode))
+                    .exceptionClass(headers.get(EXCEPTION_CLASS))
+                    .coordinates(where)
+                    .attempts(Math.max(1, Integer.parseInt(headers.getOrDefault(ATTEMPTS, "1"))))
+                    .firstFailureAt(headers.containsKey(FIRST_FAILURE_AT) ? Instant.parse(headers.get(FIRST_FAILURE_AT)) : null)
+                    .lastFailureAt(Instant.parse(last))
+                    .tenant(headers.get(TENANT))
+                    .trackingId(headers.get(TRACKING_ID))
+                    .build());
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** True for the header names an envelope writes ({@code meterstream_dlq_*}). */
+    public static boolean isEnvelopeHeader(String name) {
+        return name.startsWith("meterstream_dlq_");
+    }
+
     private static void put(Map<String, String> headers, String name, String value, int maxBytes) {
         if (value != null) {
             headers.put(name, capUtf8(value, maxBytes));

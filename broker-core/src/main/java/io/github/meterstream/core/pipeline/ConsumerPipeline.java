@@ -7,12 +7,14 @@ import io.github.meterstream.core.failure.HeldFailure;
 import io.github.meterstream.core.failure.PermanentFailure;
 import io.github.meterstream.core.failure.ReasonCodes;
 import io.github.meterstream.core.failure.TransientFailure;
+import io.github.meterstream.core.deadletter.DeadLetterStore;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
 import io.github.meterstream.core.internal.NamedThreadFactory;
 import io.github.meterstream.core.pipeline.internal.LeaseKeeper;
 import io.github.meterstream.core.pipeline.internal.Scheduler;
 import io.github.meterstream.core.pipeline.internal.TimeSource;
+import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.BrokerSource;
 import io.github.meterstream.core.source.InboundMessage;
 import jakarta.validation.Validation;
@@ -110,9 +112,10 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     private final ValidatorFactory ownedValidatorFactory;
     private final Scheduler scheduler;
     private final LeaseKeeper leases;
-    private final PipelineCounters counters = new PipelineCounters();
+    private final PipelineCounters counters;
     private final Lanes<T> lanes;
     private final MessageProcessor<T> processor;
+    private final DeadLetterCopies deadLetterCopies;
 
     private ConsumerPipeline(Builder<T> b) {
         this.source = Objects.requireNonNull(b.source, "source");
@@ -123,6 +126,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
                 ? FailurePolicy.named(PipelineConfig.FAILURE_POLICY.name(), config.failurePolicy()) : b.failurePolicy;
         TimeSource time = b.time == null ? TimeSource.system() : b.time;
         Clock clock = b.clock == null ? time.clock() : b.clock;
+        this.counters = new PipelineCounters(clock);
         Validator beanValidator;
         if (b.beanValidator != null) {
             beanValidator = b.beanValidator;
@@ -137,8 +141,9 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
 
         SafeListener listener = new SafeListener(b.listener);
         FlowControl flow = new FlowControl(source, listener, config);
-        this.lanes = new Lanes<>(source, flow, new NamedThreadFactory(name + "-worker"), scheduler, config, this::run);
-        Settler settler = new Settler(counters, lanes, listener);
+        this.lanes = new Lanes<>(source, flow, new NamedThreadFactory(name + "-worker"), scheduler, config, counters, this::run);
+        this.deadLetterCopies = b.deadLetterStore == null ? null : new DeadLetterCopies(b.deadLetterStore, source.name());
+        Settler settler = new Settler(counters, lanes, listener, deadLetterCopies);
         FailureRouter failures = new FailureRouter(config, failurePolicy, clock, lanes, settler, counters, listener);
         this.processor = new MessageProcessor<>(b.contract, handler, List.copyOf(b.validators), beanValidator,
                 idempotencyStore, leases, config, lanes, failures, settler, counters, listener);
@@ -171,7 +176,12 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
     public void start() {
         lanes.markStarted();
         LOG.info("Starting pipeline for source {} with {}", source.name(), config);
-        source.start(processor::admit);
+        try {
+            source.start(processor::admit);
+        } catch (RuntimeException | Error e) {
+            counters.failed("source " + source.name() + " failed to start: " + AbstractBrokerSource.describe(e));
+            throw e;
+        }
     }
 
     /** A snapshot of the counters and the state. */
@@ -216,6 +226,13 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         long leftNanos = Math.max(0L, deadline - System.nanoTime());
         // Every message still unsettled now will not be settled by this pipeline: the source need not wait for them.
         source.close(Duration.ofNanos(Math.min(leftNanos, Duration.ofSeconds(1).toNanos())));
+        counters.releaseUnsettled(); // the source's close gave them back to the broker
+        if (deadLetterCopies != null) {
+            // the source confirmed its last dead letters while closing: their copies get a short while to be written
+            deadLetterCopies.close(Duration.ofSeconds(2));
+            LOG.info("Dead-letter store of source {}: {} copies written, {} lost (in the broker's dead-letter destination only)",
+                    source.name(), deadLetterCopies.stored(), deadLetterCopies.lost());
+        }
         if (ownedValidatorFactory != null) {
             ownedValidatorFactory.close();
         }
@@ -241,6 +258,7 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         private Clock clock;
         private TimeSource time;
         private Validator beanValidator;
+        private DeadLetterStore deadLetterStore;
 
         private Builder(MessageContract<T> contract) {
             this.contract = contract;
@@ -306,6 +324,16 @@ public final class ConsumerPipeline<T> implements AutoCloseable {
         /** A Bean Validation validator to use instead of the built-in Hibernate Validator. */
         public Builder<T> beanValidator(Validator validator) {
             this.beanValidator = validator;
+            return this;
+        }
+
+        /**
+         * Keeps a searchable copy of every message the source confirmed as dead-lettered (see {@link
+         * io.github.meterstream.core.deadletter}). Written off the source's threads and bounded; a
+         * copy the store cannot take is logged and lost from the store only. Default: none.
+         */
+        public Builder<T> deadLetterStore(DeadLetterStore store) {
+            this.deadLetterStore = store;
             return this;
         }
 

@@ -55,18 +55,24 @@ final class FailureRouter {
      *                         goes back to the broker; unclassified failures stay here to reach their limit
      */
     Step transientFailure(Job<?> job, Throwable cause, boolean blamesDownstream, boolean mayHandBack) {
+        return transientFailure(job, cause, blamesDownstream, mayHandBack, PipelineCounters.Hold.RETRY);
+    }
+
+    private Step transientFailure(Job<?> job, Throwable cause, boolean blamesDownstream, boolean mayHandBack,
+                                  PipelineCounters.Hold waitsFor) {
         Instant now = clock.instant();
         if (job.firstFailureAt == null) {
             job.firstFailureAt = now;
         }
         job.lastFailureAt = now;
         if (blamesDownstream) {
-            counters.lastError = cause.toString();
+            counters.failed(cause.toString());
         }
         counters.retried.increment();
         if (!lanes.failed(cause, blamesDownstream)) {
             LOG.debug("Transient failure while the circuit is open, message waits: {}: {}", job.event(), cause.toString());
             listener.tell(l -> l.onRetried(job.event(), Duration.ZERO, cause));
+            counters.holding(job, waitsFor);
             return Step.PARK;
         }
         // Counted only now: a run parked by the open circuit says nothing about this message.
@@ -80,13 +86,14 @@ final class FailureRouter {
             } else {
                 LOG.debug("Still waiting for a claim, handing back to the broker for a retry in {}: {}", delay, job.event());
             }
-            settler.settle(job, Settlement.retryAfter(delay));
+            settler.settle(job, Settlement.retryAfter(delay), PipelineCounters.Outcome.RELEASED);
             return Step.DONE;
         }
         if (blamesDownstream) {
             LOG.info("Transient failure, retrying in {}: {}: {}", delay, job.event(), cause.toString());
         }
         job.nextDelay = delay;
+        counters.holding(job, waitsFor);
         return Step.RETRY;
     }
 
@@ -97,7 +104,7 @@ final class FailureRouter {
             LOG.info("Another consumer holds the claim on {}; waiting for it: {}", key, job.event());
         }
         return transientFailure(job, new HeldFailure("CLAIM_HELD", "another consumer holds the claim on " + key
-                + "; it is being handled there", job.tenant(), key.id(), null), false, true);
+                + "; it is being handled there", job.tenant(), key.id(), null), false, true, PipelineCounters.Hold.CLAIM);
     }
 
     /** An unexpected error or exception from the handler: retried here up to its own limit, then permanent. */
@@ -128,7 +135,7 @@ final class FailureRouter {
                 .tenant(tenant)
                 .trackingId(trackingId)
                 .build();
-        counters.lastError = envelope.toString();
+        counters.failed(envelope.toString());
         Optional<Settlement> settlement = failurePolicy.onPermanentFailure(job.message, envelope);
         if (settlement.isEmpty()) {
             LOG.error("Permanent failure, stopping consumption ({} policy); fix the cause and restart: {}",
@@ -137,16 +144,18 @@ final class FailureRouter {
             return Step.HALT;
         }
         LOG.warn("Dead-lettering: {}", envelope);
-        settler.settle(job, settlement.get());
+        // a custom policy may hand the message back instead: then the broker delivers it again
+        settler.settle(job, settlement.get(), settlement.get().kind() == Settlement.Kind.RETRY
+                ? PipelineCounters.Outcome.RELEASED : PipelineCounters.Outcome.DEAD_LETTERED);
         return Step.DONE;
     }
 
     /** The last resort when processing itself broke: hand the message back so that the lane survives. */
     Step unexpected(Job<?> job, Throwable t) {
         LOG.error("Unexpected failure processing {}; handing it back to the broker", job.event(), t);
-        counters.lastError = t.toString();
+        counters.failed(t.toString());
         try {
-            settler.settle(job, Settlement.retryAfter(backoff.delay(job.retryNumber() + 1)));
+            settler.settle(job, Settlement.retryAfter(backoff.delay(job.retryNumber() + 1)), PipelineCounters.Outcome.RELEASED);
         } catch (Throwable settling) {
             LOG.error("Could not hand {} back either; it returns to the broker when the source closes",
                     job.message.coordinates(), settling);

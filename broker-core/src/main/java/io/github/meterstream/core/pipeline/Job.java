@@ -29,6 +29,10 @@ final class Job<T> implements MessageContext {
     Instant firstFailureAt;
     Instant lastFailureAt;
     Duration nextDelay;
+    /** When the pipeline admitted it; set by {@link PipelineCounters#admitted}. */
+    volatile Instant receivedAt;
+    /** Why it waits before its next run, or null; read by the counters' snapshot from any thread. */
+    volatile PipelineCounters.Hold hold;
 
     Job(InboundMessage message, MessageContract<T> contract, int inProcessAttempts) {
         this.message = message;
@@ -72,6 +76,10 @@ final class Job<T> implements MessageContext {
 
     String trackingId() {
         return decoded == null ? null : contract.trackingId(decoded);
+    }
+
+    String subject() {
+        return decoded == null ? null : contract.subject(decoded);
     }
 
     MessageEvent event() {

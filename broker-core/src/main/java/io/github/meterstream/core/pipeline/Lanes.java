@@ -36,6 +36,7 @@ final class Lanes<T> {
     private final Scheduler scheduler;
     private final Duration probeAgainAfter;
     private final Function<Job<T>, Step> runner;
+    private final PipelineCounters counters;
 
     private final Object lock = new Object();
     private final Map<String, Lane<T>> lanes = new HashMap<>();
@@ -52,13 +53,14 @@ final class Lanes<T> {
      * @param runner runs one message and says what its lane does next; it never throws
      */
     Lanes(BrokerSource source, FlowControl flow, ThreadFactory workerThreads, Scheduler scheduler,
-          PipelineConfig config, Function<Job<T>, Step> runner) {
+          PipelineConfig config, PipelineCounters counters, Function<Job<T>, Step> runner) {
         this.source = source;
         this.flow = flow;
         this.workers = new Workers(config.concurrency(), workerThreads);
         this.scheduler = scheduler;
         this.probeAgainAfter = config.circuitOpenDuration();
         this.runner = runner;
+        this.counters = counters;
     }
 
     private static final class Lane<T> {
@@ -293,6 +295,7 @@ final class Lanes<T> {
             if (flow.downstreamSucceeded()) {
                 LOG.info("Probe succeeded; circuit closed, resuming source {} ({} keys waiting)", source.name(), waiting);
                 probeLane = null;
+                counters.recovered();
                 while (!parked.isEmpty()) {
                     dispatchLocked(parked.poll());
                 }
@@ -310,6 +313,7 @@ final class Lanes<T> {
             if (lane == null) {
                 LOG.info("Circuit half-open with nothing waiting; resuming source {}", source.name());
                 flow.closeWithoutProbe();
+                counters.recovered();
                 return;
             }
             LOG.info("Circuit half-open: probing the downstream with one message of source {}", source.name());
@@ -328,13 +332,13 @@ final class Lanes<T> {
     }
 
     /** The number of unsettled messages changed: pause or resume the source at the bounds. */
-    void inFlightChanged(PipelineCounters counters) {
-        if (!flow.crossesBackpressureBound(counters.inFlight.get())) {
+    void inFlightChanged() {
+        if (!flow.crossesBackpressureBound(counters.unsettled.get())) {
             return;
         }
         synchronized (lock) {
             if (!closed) {
-                flow.updateBackpressure(counters.inFlight.get());
+                flow.updateBackpressure(counters.unsettled.get());
             }
         }
     }

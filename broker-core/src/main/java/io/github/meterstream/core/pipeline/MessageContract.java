@@ -45,4 +45,13 @@ public interface MessageContract<T> {
 
     /** The message's tracking id, for logs and envelopes, or {@code null}. */
     String trackingId(T message);
+
+    /**
+     * What the message is about, as it names it (for usage, the subscription), kept with the copy a
+     * {@link io.github.meterstream.core.deadletter.DeadLetterStore} holds so that rejections can be
+     * found by it; {@code null} by default.
+     */
+    default String subject(T message) {
+        return null;
+    }
 }

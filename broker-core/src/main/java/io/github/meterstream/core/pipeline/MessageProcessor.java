@@ -67,11 +67,12 @@ final class MessageProcessor<T> {
         counters.received.increment();
         listener.tell(l -> l.onReceived(message.coordinates()));
         if (lanes.isClosed()) {
-            return; // left unsettled: the source returns it to the broker when it closes
+            counters.refusedAfterClose(); // left unsettled: the source returns it to the broker when it closes
+            return;
         }
-        counters.inFlight.incrementAndGet();
-        lanes.inFlightChanged(counters);
         Job<T> job = new Job<>(message, contract, config.retryInProcessAttempts());
+        counters.admitted(job);
+        lanes.inFlightChanged();
         try {
             if (message.payload().length > config.maxPayloadBytes()) {
                 throw new PermanentFailure(ReasonCodes.PAYLOAD_TOO_LARGE, "payload is " + message.payload().length
@@ -117,6 +118,7 @@ final class MessageProcessor<T> {
 
     private Step process(Job<T> job) {
         job.runs++;
+        counters.resumed(job);
         IdempotencyKey key = null;
         String token = null;
         try {
@@ -128,8 +130,7 @@ final class MessageProcessor<T> {
                 ClaimResult claim = idempotencyStore.claim(key, contract.fingerprint(job.decoded), config.idempotencyLease());
                 switch (claim.status()) {
                     case DUPLICATE:
-                        settler.settle(job, Settlement.ack());
-                        counters.duplicates.increment();
+                        settler.settle(job, Settlement.ack(), PipelineCounters.Outcome.DUPLICATE);
                         LOG.info("Duplicate acknowledged without handling: {}", job.event());
                         listener.tell(l -> l.onDuplicate(job.event()));
                         return Step.DONE;
@@ -178,13 +179,13 @@ final class MessageProcessor<T> {
                     LOG.warn("Handled but could not mark {} completed in the idempotency store: {}", key, e.toString());
                 }
             }
-            settler.settle(job, Settlement.ack());
-            if (outcome == MessageHandler.Outcome.ALREADY_PROCESSED) {
-                counters.duplicates.increment();
+            boolean alreadyProcessed = outcome == MessageHandler.Outcome.ALREADY_PROCESSED;
+            settler.settle(job, Settlement.ack(),
+                    alreadyProcessed ? PipelineCounters.Outcome.DUPLICATE : PipelineCounters.Outcome.PROCESSED);
+            if (alreadyProcessed) {
                 LOG.info("Downstream already had it, acknowledged: {}", job.event());
                 listener.tell(l -> l.onDuplicate(job.event()));
             } else {
-                counters.processed.increment();
                 if (LOG.isDebugEnabled()) { // the event is built per message: only when it is logged
                     LOG.debug("Processed: {}", job.event());
                 }

@@ -10,7 +10,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -55,7 +58,11 @@ import java.util.concurrent.ThreadFactory;
  *       keeps it to hand over again, when nobody is working on it. {@link #remainingCloseTime()}
  *       from {@link #release(List)}: what the close's timeout left for the adapter's own last
  *       steps (a final commit).</li>
- *   <li>{@link #reportHealth(SourceHealth.State, String)} as the connection comes and goes;
+ *   <li>{@link #reportHealth(SourceHealth.State, String)} as the connection comes and goes, and
+ *       {@link #connectAttemptFailed(String)} for each attempt that failed while not connected: it
+ *       keeps the {@code since} of the first, names the error, and logs it at a bounded rate;
+ *       {@link #reportMissingDestinations(Collection)} when the broker says a configured
+ *       destination does not exist (or exists again);
  *       {@link #gate()} (or {@link #isPaused()} and {@link #isClosing()}) before each delivery;
  *       {@link #threadFactory(String)} for every thread; {@link #describe(Throwable)} for logs and
  *       health details.</li>
@@ -75,6 +82,9 @@ import java.util.concurrent.ThreadFactory;
 public abstract class AbstractBrokerSource<D> implements BrokerSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(AbstractBrokerSource.class);
+    private static final Duration ATTEMPT_LOG_INTERVAL = Duration.ofMinutes(1);
+    /** How many distinct errors {@link #connectAttemptFailed} remembers; a source cycling through more is rare. */
+    private static final int ATTEMPT_LOG_MEMORY = 16;
 
     private final String name;
     private final DeliveryGate gate = new DeliveryGate();
@@ -89,6 +99,12 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     private volatile boolean closed;
     private volatile MessageSink sink;
     private volatile SourceHealth health = SourceHealth.of(SourceHealth.State.NOT_STARTED, "", Instant.now());
+    private volatile List<String> missingDestinations = List.of();
+    /**
+     * The errors {@link #connectAttemptFailed} logged lately and when (System.nanoTime): each is
+     * logged again only after a while, also when attempts alternate between a few errors.
+     */
+    private final Map<String, Long> attemptsLogged = new LinkedHashMap<>(); // guarded by itself
 
     protected AbstractBrokerSource(String name) {
         this.name = Objects.requireNonNull(name, "name");
@@ -166,10 +182,15 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
         held.wake();
     }
 
-    /** The health last reported; a subclass may add what it knows besides (lag, a stuck copy). */
+    /**
+     * The health last reported, with the missing destinations last reported; a subclass may add what
+     * it knows besides (lag, a stuck copy).
+     */
     @Override
     public SourceHealth health() {
-        return health;
+        SourceHealth h = health;
+        List<String> missing = missingDestinations;
+        return missing.isEmpty() || h.state() == SourceHealth.State.CLOSED ? h : h.withMissingDestinations(missing);
     }
 
     /**
@@ -247,6 +268,73 @@ public abstract class AbstractBrokerSource<D> implements BrokerSource {
     protected final void reportHealth(SourceHealth h) {
         if (!closed) {
             health = Objects.requireNonNull(h, "health");
+        }
+    }
+
+    /**
+     * A connection attempt failed and the source tries again on its own. Health says so without
+     * forgetting how long it has been trying: {@code CONNECTING} (or {@code DISCONNECTED}, after a
+     * connection it had was lost) keeps its {@code since} and takes {@code detail} (the error,
+     * naming the full configuration key to check); from {@code CONNECTED} it becomes {@code
+     * DISCONNECTED} now. Logs each distinct error at most once a minute, so that a source retrying
+     * every second (or several consumers retrying at once) does not flood the log. Any thread.
+     */
+    protected final void connectAttemptFailed(String detail) {
+        SourceHealth h = health;
+        boolean trying = h.state() == SourceHealth.State.CONNECTING || h.state() == SourceHealth.State.DISCONNECTED;
+        if (trying) {
+            reportHealth(h.withDetail(detail));
+        } else {
+            reportHealth(h.state() == SourceHealth.State.CONNECTED ? SourceHealth.State.DISCONNECTED
+                    : SourceHealth.State.CONNECTING, detail);
+        }
+        boolean log;
+        synchronized (attemptsLogged) {
+            long now = System.nanoTime();
+            Long last = attemptsLogged.get(detail);
+            log = last == null || now - last >= ATTEMPT_LOG_INTERVAL.toNanos();
+            if (log) {
+                attemptsLogged.remove(detail);
+                attemptsLogged.put(detail, now);
+                if (attemptsLogged.size() > ATTEMPT_LOG_MEMORY) {
+                    attemptsLogged.remove(attemptsLogged.keySet().iterator().next()); // the oldest
+                }
+            }
+        }
+        if (log && !closed) {
+            SourceHealth now = health;
+            LOG.warn("source {}: not connected since {}, trying again: {}", name, now.since(), detail);
+        }
+    }
+
+    /**
+     * Still trying to connect, with news that is no error ("joining group g"): {@code CONNECTING}
+     * (or {@code DISCONNECTED}) keeps its {@code since} and takes {@code detail}; any other state
+     * becomes {@code CONNECTING} now. Any thread.
+     */
+    protected final void reportStillConnecting(String detail) {
+        SourceHealth h = health;
+        if (h.state() == SourceHealth.State.CONNECTING || h.state() == SourceHealth.State.DISCONNECTED) {
+            reportHealth(h.withDetail(detail));
+        } else {
+            reportHealth(SourceHealth.State.CONNECTING, detail);
+        }
+    }
+
+    /**
+     * The destinations the broker says do not exist, of those this source is configured to consume;
+     * empty once they all exist. Shown in {@link #health()} until reported again. Any thread.
+     */
+    protected final void reportMissingDestinations(Collection<String> missing) {
+        List<String> copy = List.copyOf(missing);
+        if (!copy.equals(missingDestinations)) {
+            if (copy.isEmpty()) {
+                LOG.info("source {}: every configured destination exists now", name);
+            } else {
+                LOG.warn("source {}: the broker says {} does not exist; nothing is consumed from it until it is created",
+                        name, copy);
+            }
+            missingDestinations = copy;
         }
     }
 

@@ -34,4 +34,15 @@ public interface BrokerSourceFactory {
      * @throws io.github.meterstream.core.config.ConfigException naming the key and the rule
      */
     BrokerSource create(String name, ConfigValues config);
+
+    /**
+     * The dead-letter destination of the source {@code config} configures, for tools that list and
+     * redrive it; the caller closes it. By default this adapter offers none.
+     *
+     * @throws UnsupportedOperationException when the adapter has no dead-letter tool support
+     * @throws io.github.meterstream.core.config.ConfigException naming the key that is wrong
+     */
+    default io.github.meterstream.core.deadletter.DeadLetterQueue openDeadLetterQueue(String name, ConfigValues config) {
+        throw new UnsupportedOperationException("source type " + type() + " has no dead-letter tool support");
+    }
 }

@@ -177,6 +177,12 @@ public final class UsageMessageContract implements MessageContract<UsageMessage>
         return message.trackingId();
     }
 
+    /** The subscription as the message names it: its id, else its external key. */
+    @Override
+    public String subject(UsageMessage message) {
+        return message.subscriptionId() != null ? message.subscriptionId() : message.subscriptionExternalKey();
+    }
+
     private String tenantNamespace(UsageMessage message) {
         TenantRef tenant = message.tenant();
         if (tenant == null || !tenant.byApiKey() || apiKeyResolver == null) {

@@ -36,6 +36,7 @@ class AbstractBrokerSourceTest {
         volatile CompletableFuture<Void> nextOutcome;
         volatile RuntimeException startFailure;
         volatile Duration leftAtRelease;
+        volatile boolean connectsAtStart = true;
 
         ScriptedSource() {
             super("scripted");
@@ -51,7 +52,21 @@ class AbstractBrokerSourceTest {
             if (startFailure != null) {
                 throw startFailure;
             }
+            if (connectsAtStart) {
+                reportHealth(SourceHealth.State.CONNECTED, "queue q");
+            }
+        }
+
+        void attemptFailed(String detail) {
+            connectAttemptFailed(detail);
+        }
+
+        void connected() {
             reportHealth(SourceHealth.State.CONNECTED, "queue q");
+        }
+
+        void missing(List<String> destinations) {
+            reportMissingDestinations(destinations);
         }
 
         private CompletionStage<Void> outcome(String call) {
@@ -104,6 +119,57 @@ class AbstractBrokerSourceTest {
     private static DeadLetterEnvelope envelope(InboundMessage m) {
         return DeadLetterEnvelope.builder().reasonCode("BAD").reason("bad").coordinates(m.coordinates())
                 .lastFailureAt(Instant.now()).build();
+    }
+
+    @Nested
+    @DisplayName("Health")
+    class Health {
+
+        @Test
+        @DisplayName("failed connection attempts keep CONNECTING since the start, with the last error as detail")
+        void connectingKeepsItsSince() {
+            source.connectsAtStart = false;
+            source.start(received::add);
+            Instant since = source.health().since();
+            source.attemptFailed("host=h: refused");
+            source.attemptFailed("host=h: timed out");
+            assertThat(source.health().state()).isEqualTo(SourceHealth.State.CONNECTING);
+            assertThat(source.health().since()).isEqualTo(since);
+            assertThat(source.health().detail()).isEqualTo("host=h: timed out");
+        }
+
+        @Test
+        @DisplayName("a failed attempt after a connection it had is DISCONNECTED since then, kept by the next attempts")
+        void disconnectedKeepsItsSince() throws Exception {
+            source.start(received::add);
+            Instant connectedSince = source.health().since();
+            await().atMost(WAIT).until(() -> Instant.now().isAfter(connectedSince));
+            source.attemptFailed("lost");
+            SourceHealth lost = source.health();
+            assertThat(lost.state()).isEqualTo(SourceHealth.State.DISCONNECTED);
+            assertThat(lost.since()).isAfter(connectedSince);
+            source.attemptFailed("still lost");
+            assertThat(source.health().since()).isEqualTo(lost.since());
+            source.connected();
+            assertThat(source.health().isConnected()).isTrue();
+        }
+
+        @Test
+        @DisplayName("missing destinations show in health, whatever the state, until reported empty, and not once closed")
+        void missingDestinations() {
+            source.start(received::add);
+            assertThat(source.health().missingDestinations()).isEmpty();
+            source.missing(List.of("usage"));
+            assertThat(source.health().missingDestinations()).containsExactly("usage");
+            assertThat(source.health().toString()).contains("missing destinations [usage]").contains("lag unknown");
+            source.attemptFailed("lost");
+            assertThat(source.health().missingDestinations()).containsExactly("usage");
+            source.missing(List.of());
+            assertThat(source.health().missingDestinations()).isEmpty();
+            source.missing(List.of("usage"));
+            source.close(Duration.ZERO);
+            assertThat(source.health().missingDestinations()).isEmpty();
+        }
     }
 
     @Nested

@@ -105,6 +105,14 @@ class UsageMessageContractKeysTest {
         }
 
         @Test
+        @DisplayName("the subject kept with a rejected copy is the subscription as the message names it")
+        void subject() {
+            assertThat(contract.subject(decode(contract, MESSAGE))).isEqualTo("sub-1");
+            assertThat(contract.subject(decode(contract, MESSAGE.replace("\"subscriptionExternalKey\":\"sub-1\"",
+                    "\"subscriptionId\":\"" + SUBSCRIPTION + "\"")))).isEqualTo(SUBSCRIPTION);
+        }
+
+        @Test
         @DisplayName("names a subscription given by id as id:<uuid>, apart from any external key that looks like one")
         void subscriptionById() {
             UsageMessage byId = decode(contract, MESSAGE.replace("\"subscriptionExternalKey\":\"sub-1\"",

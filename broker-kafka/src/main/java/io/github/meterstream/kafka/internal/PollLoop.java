@@ -8,6 +8,7 @@ import io.github.meterstream.kafka.KafkaSourceConfig;
 import io.github.meterstream.kafka.internal.commit.OffsetCommitter;
 import io.github.meterstream.kafka.internal.fault.DeadLetterPublisher;
 import io.github.meterstream.kafka.internal.health.Liveness;
+import io.github.meterstream.kafka.internal.health.TopicWatch;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -31,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * Owns the poll thread, which alone touches the consumer: poll (backing off while the cluster is
- * unreachable), record what was fetched, apply pause and the retry bound to the partitions, hand
+ * Owns the poll thread, which alone touches the consumer: reach the cluster first (a consumer does
+ * not throw when no broker answers, so {@link TopicWatch} asks for the topics until one does), poll
+ * (backing off while the cluster is unreachable), record what was fetched, apply pause and the retry bound to the partitions, hand
  * due retries and then fetched records over in order, commit every {@code commit-interval} and
  * check liveness every second. Once {@link #stop() stopped} it hands over nothing and keeps
  * polling with every partition paused, so that the group session stays alive while the base class
@@ -55,6 +57,7 @@ public final class PollLoop implements Runnable {
     private final FetchedRecords records;
     private final OffsetCommitter committer;
     private final Liveness liveness;
+    private final TopicWatch topics;
     private final DeadLetterPublisher deadLetters;
     private final BiConsumer<Delivery, InboundMessage.Builder> handOver;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -66,7 +69,7 @@ public final class PollLoop implements Runnable {
 
     /** {@code handOver} is the base class's: it adds the settler, counts the record in flight and calls the sink. */
     public PollLoop(String source, KafkaSourceConfig config, KafkaConsumer<byte[], byte[]> consumer, DeliveryGate gate,
-                    FetchedRecords records, OffsetCommitter committer, Liveness liveness,
+                    FetchedRecords records, OffsetCommitter committer, Liveness liveness, TopicWatch topics,
                     DeadLetterPublisher deadLetters, BiConsumer<Delivery, InboundMessage.Builder> handOver) {
         this.source = source;
         this.config = config;
@@ -75,6 +78,7 @@ public final class PollLoop implements Runnable {
         this.records = records;
         this.committer = committer;
         this.liveness = liveness;
+        this.topics = topics;
         this.deadLetters = deadLetters;
         this.handOver = handOver;
     }
@@ -113,6 +117,12 @@ public final class PollLoop implements Runnable {
         long nextCheck = System.nanoTime();
         try {
             consumer.subscribe(config.topics(), committer);
+            // the consumer does not throw when no broker answers: ask the cluster until it does
+            while (!gate.isStopped() && !topics.reach(consumer)) {
+                stopSignal.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+                backoff = longer(backoff);
+            }
+            backoff = config.pollTimeout();
             while (!gate.isStopped()) {
                 applyPause();
                 ConsumerRecords<byte[], byte[]> fetched;
@@ -121,7 +131,7 @@ public final class PollLoop implements Runnable {
                 } catch (KafkaException e) {
                     liveness.disconnected(e);
                     stopSignal.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
-                    backoff = backoff.multipliedBy(2).compareTo(MAX_ERROR_BACKOFF) > 0 ? MAX_ERROR_BACKOFF : backoff.multipliedBy(2);
+                    backoff = longer(backoff);
                     continue;
                 }
                 backoff = config.pollTimeout();
@@ -138,6 +148,7 @@ public final class PollLoop implements Runnable {
                 }
                 if (now - nextCheck >= 0) {
                     liveness.check();
+                    topics.check(consumer);
                     nextCheck = now + LIVENESS_CHECK_NANOS;
                 }
             }
@@ -156,6 +167,10 @@ public final class PollLoop implements Runnable {
             }
             deadLetters.close(Duration.ofSeconds(5));
         }
+    }
+
+    private static Duration longer(Duration backoff) {
+        return backoff.multipliedBy(2).compareTo(MAX_ERROR_BACKOFF) > 0 ? MAX_ERROR_BACKOFF : backoff.multipliedBy(2);
     }
 
     private void applyPause() {

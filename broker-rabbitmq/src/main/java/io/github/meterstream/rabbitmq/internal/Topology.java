@@ -41,6 +41,22 @@ public final class Topology {
     private Topology() {
     }
 
+    /** A passive declare found no such queue (404): the operator creates it, or lets the source declare it. */
+    public static final class MissingQueueException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        private final String queue;
+
+        MissingQueueException(String queue, String message, Throwable cause) {
+            super(message, cause);
+            this.queue = queue;
+        }
+
+        /** The queue that does not exist. */
+        public String queue() {
+            return queue;
+        }
+    }
+
     /** Arguments of the work queue as this source declares it. */
     public static Map<String, Object> workQueueArguments(RabbitMqSourceConfig config) {
         Map<String, Object> args = new HashMap<>();
@@ -112,7 +128,8 @@ public final class Topology {
      */
     public static void check(Connection connection, RabbitMqSourceConfig config) throws IOException, TimeoutException {
         String declareKey = config.fullKey(RabbitMqSourceConfig.DECLARE_TOPOLOGY);
-        checkQueue(connection, config, config.queue(), "create it, or set " + declareKey + "=true");
+        checkQueue(connection, config, config.queue(), "create it (or set " + config.fullKey(RabbitMqSourceConfig.QUEUE)
+                + " to the one you have), or set " + declareKey + "=true");
         checkQueue(connection, config, config.deadLetterQueue(), "create it (or set "
                 + config.fullKey(RabbitMqSourceConfig.DEAD_LETTER_QUEUE) + " to the one you have), or set " + declareKey + "=true");
         try (Channel ch = connection.createChannel()) {
@@ -141,7 +158,23 @@ public final class Topology {
             if (shutdownCause(e) == null) {
                 throw e;
             }
-            throw new IllegalStateException("queue '" + queue + "' does not exist on " + config.address() + ": " + fix, e);
+            throw new MissingQueueException(queue, "queue '" + queue + "' does not exist on " + config.address() + ": " + fix, e);
+        }
+    }
+
+    /**
+     * The number of messages ready in {@code queue}, by a passive declare on a channel of its own;
+     * {@link MissingQueueException} when it does not exist.
+     */
+    public static long readyMessages(Connection connection, RabbitMqSourceConfig config, String queue)
+            throws IOException, TimeoutException {
+        try (Channel ch = connection.createChannel()) {
+            return ch.queueDeclarePassive(queue).getMessageCount();
+        } catch (IOException e) {
+            if (shutdownCause(e) == null) {
+                throw e;
+            }
+            throw new MissingQueueException(queue, "queue '" + queue + "' does not exist on " + config.address(), e);
         }
     }
 

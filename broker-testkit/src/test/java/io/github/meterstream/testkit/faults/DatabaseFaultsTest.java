@@ -166,7 +166,7 @@ abstract class DatabaseFaultsTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> ledger().size() == messages);
         assertThat(ledger().values()).allMatch(n -> n == 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> p.state() == ConsumerPipeline.State.RUNNING
-                && p.stats().inFlight() == 0);
+                && p.stats().oldestUnsettledSince() == null);
         assertThat(broker.depth("usage.dlq")).isZero();
     }
 

@@ -212,7 +212,7 @@ class ConsumerPipelineTest {
             assertThat(p.state()).as("no probe before its time").isEqualTo(ConsumerPipeline.State.CIRCUIT_OPEN);
             down.set(false);
             advanceUntil(() -> handled.size() == n);
-            advanceUntil(() -> p.state() == ConsumerPipeline.State.RUNNING && p.stats().inFlight() == 0);
+            advanceUntil(() -> p.state() == ConsumerPipeline.State.RUNNING && p.stats().oldestUnsettledSince() == null);
             assertThat(deadLetters()).isEmpty();
             assertThat(p.stats().deadLettered()).isZero();
             assertThat(p.stats().retried()).isPositive();
@@ -489,7 +489,7 @@ class ConsumerPipelineTest {
                 seen.computeIfAbsent(m.key, k -> new CopyOnWriteArrayList<>()).add(m.value);
                 return MessageHandler.Outcome.PROCESSED;
             }, PipelineConfig.builder().concurrency(4).build(), null);
-            await().atMost(DEADLINE).until(() -> p.stats().processed() == (long) keys * perKey && p.stats().inFlight() == 0);
+            await().atMost(DEADLINE).until(() -> p.stats().processed() == (long) keys * perKey && p.stats().oldestUnsettledSince() == null);
             assertThat(seen).hasSize(keys);
             List<Integer> inOrder = java.util.stream.IntStream.range(0, perKey).boxed().collect(java.util.stream.Collectors.toList());
             seen.values().forEach(values -> assertThat(values).isEqualTo(inOrder));

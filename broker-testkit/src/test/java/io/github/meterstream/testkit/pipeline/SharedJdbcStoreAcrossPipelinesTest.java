@@ -104,7 +104,7 @@ abstract class SharedJdbcStoreAcrossPipelinesTest {
 
         // A deadline, not a speed claim (a few seconds with a pooled data source; a loaded 2-core
         // machine has stretched runs by 10x).
-        await().atMost(Duration.ofMinutes(5)).until(() -> pipelines.stream().allMatch(p -> p.stats().inFlight() == 0)
+        await().atMost(Duration.ofMinutes(5)).until(() -> pipelines.stream().allMatch(p -> p.stats().oldestUnsettledSince() == null)
                 && broker.depth("node-a") == 0 && broker.depth("node-b") == 0
                 && pipelines.stream().mapToLong(p -> p.stats().processed() + p.stats().duplicates()).sum() == 2L * MESSAGES);
 

@@ -5,6 +5,7 @@ import io.github.meterstream.killbill.line.KillbillLine;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -17,19 +18,27 @@ public final class MeterstreamStatus {
     private final KillbillLine line;
     private final Supplier<MeterstreamRuntime> runtime;
     private final Supplier<String> configurationError;
+    private final BooleanSupplier configurationErrorFailsKillbill;
 
-    public MeterstreamStatus(KillbillLine line, Supplier<MeterstreamRuntime> runtime, Supplier<String> configurationError) {
+    /**
+     * @param configurationErrorFailsKillbill whether a configuration error (nothing started) fails Kill
+     *        Bill's healthcheck: when a source opted in with {@code health.fail-killbill-healthcheck=true}
+     */
+    public MeterstreamStatus(KillbillLine line, Supplier<MeterstreamRuntime> runtime, Supplier<String> configurationError,
+                             BooleanSupplier configurationErrorFailsKillbill) {
         this.line = line;
         this.runtime = runtime;
         this.configurationError = configurationError;
+        this.configurationErrorFailsKillbill = configurationErrorFailsKillbill;
     }
 
     public HealthReport health() {
         MeterstreamRuntime r = runtime.get();
-        HealthReport report = r == null ? MeterstreamRuntime.failedToConfigure(startupError()) : r.health();
+        HealthReport report = r == null ? MeterstreamRuntime.failedToConfigure(startupError(),
+                configurationErrorFailsKillbill.getAsBoolean()) : r.health();
         Map<String, Object> details = new LinkedHashMap<>(report.details());
         details.put("killbillApi", line.describe());
-        return new HealthReport(report.healthy(), report.message(), details);
+        return new HealthReport(report.healthy(), report.failsKillbillHealthcheck(), report.message(), details);
     }
 
     public Map<String, Object> status(String tenantId) {
@@ -39,7 +48,10 @@ public final class MeterstreamStatus {
             out.put("plugin", MeterstreamConfigProperties.PLUGIN_NAME);
             out.put("killbillApi", line.describe());
             out.put("healthy", false);
+            out.put("failsKillbillHealthcheck", configurationErrorFailsKillbill.getAsBoolean());
             out.put("startupError", startupError());
+            out.put("heldTenants", Map.of());
+            out.put("sources", Map.of());
             return out;
         }
         return r.status(tenantId);

@@ -118,7 +118,9 @@ final class SourceMonitor implements PipelineListener {
 
     @Override
     public void onDeadLettered(MessageEvent event, DeadLetterEnvelope envelope) {
-        tenant(event).deadLettered.increment();
+        // a message refused while being read (INVALID_MESSAGE) has no decoded tenant; its envelope may still name it
+        String ref = event.tenant() != null ? event.tenant() : envelope.tenant();
+        countersOf(ref == null ? null : tenantIdOfRef.apply(ref)).deadLettered.increment();
         metric("dead_lettered");
         metric("dead_lettered." + envelope.reasonCode());
     }

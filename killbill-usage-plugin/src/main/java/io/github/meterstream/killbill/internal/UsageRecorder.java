@@ -80,7 +80,7 @@ public final class UsageRecorder {
             // Kill Bill would invent one, and every redelivery would then be counted again
             TenantRef tenant = m.tenant();
             throw new PermanentFailure(ReasonCodes.INVALID_MESSAGE, "the message has no trackingId; without one Kill Bill cannot "
-                    + "recognise a redelivery", tenant == null ? null : tenant.byApiKey() ? tenant.apiKey() : tenant.tenantId(), null, null);
+                    + "recognise a redelivery", tenant == null ? null : tenant.label(), null, null);
         }
     }
 

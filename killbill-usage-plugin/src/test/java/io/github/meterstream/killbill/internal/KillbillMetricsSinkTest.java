@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.killbill.billing.osgi.libs.killbill.KillbillActivatorBase;
 import org.killbill.billing.osgi.libs.killbill.OSGIMetricRegistry;
 import org.killbill.commons.metrics.api.Counter;
+import org.killbill.commons.metrics.api.Gauge;
 import org.killbill.commons.metrics.api.MetricRegistry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Filter;
@@ -51,5 +52,26 @@ class KillbillMetricsSinkTest {
     @DisplayName("an activator without a registry gives no metrics and no error")
     void none() {
         assertThat(KillbillMetricsSink.of(new Activator())).isSameAs(MetricsSink.NONE);
+    }
+
+    @Test
+    @DisplayName("a gauge is read from its supplier whenever the registry reads it, replaced when registered again, and removed")
+    void gauges() {
+        Map<String, Gauge<?>> gauges = new ConcurrentHashMap<>();
+        MetricRegistry registry = Fake.of(MetricRegistry.class,
+                "gauge", (Fake.Answer) a -> gauges.computeIfAbsent((String) a[0], k -> (Gauge<?>) a[1]),
+                "remove", (Fake.Answer) a -> gauges.remove((String) a[0]) != null);
+        MetricsSink sink = KillbillMetricsSink.on(registry);
+        AtomicLong lag = new AtomicLong(7);
+
+        sink.gauge("meterstream.usage.lag", lag::get);
+        assertThat(gauges.get("meterstream.usage.lag").getValue()).isEqualTo(7L);
+        lag.set(3);
+        assertThat(gauges.get("meterstream.usage.lag").getValue()).isEqualTo(3L);
+
+        sink.gauge("meterstream.usage.lag", () -> 42);
+        assertThat(gauges.get("meterstream.usage.lag").getValue()).as("a restart in place replaces the gauge").isEqualTo(42);
+        sink.remove("meterstream.usage.lag");
+        assertThat(gauges).isEmpty();
     }
 }

@@ -51,6 +51,23 @@ class MeterstreamRuntimeTest {
     InMemoryBroker broker;
     final List<MeterstreamRuntime> runtimes = new ArrayList<>();
     final Map<String, AtomicLong> metrics = new ConcurrentHashMap<>();
+    final Map<String, java.util.function.Supplier<? extends Number>> gauges = new ConcurrentHashMap<>();
+    final MetricsSink sink = new MetricsSink() {
+        @Override
+        public void increment(String name) {
+            metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet();
+        }
+
+        @Override
+        public void gauge(String name, java.util.function.Supplier<? extends Number> value) {
+            gauges.put(name, value);
+        }
+
+        @Override
+        public void remove(String name) {
+            gauges.remove(name);
+        }
+    };
 
     @BeforeEach
     void setUp() {
@@ -102,8 +119,7 @@ class MeterstreamRuntimeTest {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
         MeterstreamRuntime r = MeterstreamAssembly.build(config, kb, KillbillLines.detect(), Clock.systemUTC(),
-                tenantRules, factories, store,
-                name -> metrics.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet());
+                tenantRules, factories, store, sink);
         runtimes.add(r);
         r.start();
         return r;
@@ -152,6 +168,18 @@ class MeterstreamRuntimeTest {
                 .containsEntry(DeadLetterEnvelope.TRACKING_ID, "trk-bad");
         assertThat(counts(r)).containsEntry("deadLettered", 1L);
         assertThat(metrics.get("meterstream.usage.dead_lettered.UNIT_NOT_IN_PLAN")).hasValue(1);
+    }
+
+    @Test
+    @DisplayName("a message naming its tenant by api key and refused by a Kill Bill rule carries the resolved tenant id in its envelope")
+    void apiKeyEnvelopeCarriesTheResolvedTenantId() {
+        start(config(), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-key-bad", "gigabytes")
+                .replace("\"tenantId\":\"" + tenant + "\"", "\"apiKey\":\"key-t\""));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.depth("usage.dlq") == 1);
+        assertThat(broker.peek("usage.dlq").get(0).headers()).containsEntry(DeadLetterEnvelope.REASON_CODE, "UNIT_NOT_IN_PLAN")
+                .containsEntry(DeadLetterEnvelope.TENANT, tenant.toString());
     }
 
     @Test
@@ -265,12 +293,13 @@ class MeterstreamRuntimeTest {
         assertThat(r.health().message()).contains("circuit open").contains("Connection refused");
         await().atMost(Duration.ofSeconds(20)).until(() -> kb.usage.rows("trk-db").size() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> r.health().healthy());
+        assertThat(source(r, "usage").get("lastError")).as("cleared once the message was recorded").isNull();
         assertThat(counts(r).get("retried")).isGreaterThanOrEqualTo(6L);
         assertThat(counts(r)).containsEntry("deadLettered", 0L);
     }
 
     @Test
-    @DisplayName("an unknown source type starts nothing; the healthcheck names the key and the known types")
+    @DisplayName("an unknown source type starts no thread for it; the healthcheck names the key and the known types")
     void unknownType() {
         long before = meterstreamThreads();
         MeterstreamRuntime r = start(config("sources.usage.type", "kafkaa"), new InMemoryIdempotencyStore());
@@ -280,7 +309,7 @@ class MeterstreamRuntimeTest {
     }
 
     @Test
-    @DisplayName("a source whose start throws an Error (a class missing in the container) is reported by the healthcheck; the plugin stays up")
+    @DisplayName("a source whose start throws an Error (a class missing in the container) is reported with the Kill Bill property that fixes it; the other source runs")
     void sourceStartLinkageError() {
         io.github.meterstream.core.source.BrokerSourceFactory broken = new io.github.meterstream.core.source.BrokerSourceFactory() {
             @Override
@@ -317,18 +346,22 @@ class MeterstreamRuntimeTest {
                         });
             }
         };
-        Properties p = new Properties();
-        p.setProperty(P + "sources.usage.type", "broken");
-        p.setProperty(P + "stop-timeout", "2s");
+        Properties p = config("sources.kafka.type", "broken");
 
-        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore(), broken);
+        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore(), broken, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(tenant, sub.id, "trk-beside", "api-calls"));
 
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-beside").size() == 1);
         assertThat(r.health().healthy()).isFalse();
-        assertThat(r.health().message()).contains("usage").contains("NoClassDefFoundError").contains("SaslException");
+        assertThat(r.health().message()).contains("kafka").contains("NoClassDefFoundError").contains("SaslException")
+                .contains(SourceStartFailure.EXTRA_EXPORTS_PROPERTY + "=" + SourceStartFailure.EXTRA_EXPORTS);
+        Map<String, Object> kafka = source(r, "kafka");
+        assertThat(kafka).containsEntry("state", "FAILED_TO_START").containsEntry("health", "DEGRADED");
+        assertThat(((Map<?, ?>) kafka.get("lastError")).get("message").toString()).contains(SourceStartFailure.EXTRA_EXPORTS_PROPERTY);
     }
 
     @Test
-    @DisplayName("a missing adapter key starts nothing; the healthcheck names the key")
+    @DisplayName("a missing adapter key keeps the source from starting; the healthcheck names the key")
     void missingKey() {
         Properties p = config();
         p.remove(P + "sources.usage.queue");
@@ -388,6 +421,36 @@ class MeterstreamRuntimeTest {
     }
 
     @Test
+    @DisplayName("a message held in the pipeline longer than health.max-unsettled turns the source DEGRADED, naming the bound")
+    void stuckSettlement() {
+        String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
+        TenantRulesSource rules = new TenantRulesSource() {
+            @Override
+            public MeterstreamTenantRules rulesFor(UUID t) {
+                return t.equals(tenant) ? MeterstreamTenantRules.held(reason) : MeterstreamTenantRules.defaults();
+            }
+
+            @Override
+            public Map<UUID, String> problems() {
+                return Map.of(tenant, reason);
+            }
+        };
+        // kept in the pipeline (a hand-back to the broker is a new delivery, whose unsettled time starts again)
+        MeterstreamRuntime r = start(config("sources.usage.pipeline.circuit.failure-threshold", "1000",
+                "sources.usage.pipeline.retry.in-process-attempts", "100000", "health.max-unsettled", "1s"),
+                new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(tenant, sub.id, "trk-stuck", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "DEGRADED".equals(source(r, "usage").get("health")));
+        Map<String, Object> usage = source(r, "usage");
+        assertThat(usage.get("healthReason").toString()).contains(P + "health.max-unsettled=PT1S");
+        assertThat(usage.get("oldestUnsettledSince")).isNotNull();
+        assertThat(counts(r).get("inFlight") + counts(r).get("heldForRetry")).isEqualTo(1L);
+        assertThat(gauge("meterstream.usage.oldest_unsettled_age_seconds")).isGreaterThanOrEqualTo(1L);
+        assertThat(gauge("meterstream.usage.healthy")).isZero();
+    }
+
+    @Test
     @DisplayName("a tenant whose configuration cannot be used is held and listed in the status; other tenants go on")
     void heldTenantInStatus() {
         String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
@@ -412,6 +475,210 @@ class MeterstreamRuntimeTest {
         assertThat(counts(r).get("deadLettered")).isZero();
         assertThat(r.status(null).get("heldTenants").toString()).contains(tenant.toString()).contains("late-usage-policy");
         assertThat(r.status(otherTenant.toString()).get("heldTenants").toString()).doesNotContain(tenant.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> source(MeterstreamRuntime r, String name) {
+        return (Map<String, Object>) ((Map<String, Object>) r.status(null).get("sources")).get(name);
+    }
+
+    long gauge(String name) {
+        java.util.function.Supplier<? extends Number> g = gauges.get(name);
+        return g == null ? Long.MIN_VALUE : g.get().longValue();
+    }
+
+    @Test
+    @DisplayName("one source with a wrong configuration is reported FAILED_TO_START with its key while the other records usage")
+    void oneBadSourceDoesNotStopTheOthers() {
+        MeterstreamRuntime r = start(config("sources.bad.type", "kafkaa"), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-good", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-good").size() == 1);
+        HealthReport health = r.health();
+        assertThat(health.healthy()).isFalse();
+        assertThat(health.failsKillbillHealthcheck()).isFalse();
+        assertThat(health.message()).contains(P + "sources.bad.type").contains("kafkaa");
+        assertThat(health.details().get("usage").toString()).startsWith("HEALTHY");
+        assertThat(health.details().get("bad").toString()).startsWith("DEGRADED: could not start: " + P + "sources.bad.type");
+        Map<String, Object> bad = source(r, "bad");
+        assertThat(bad).containsEntry("state", "FAILED_TO_START").containsEntry("health", "DEGRADED")
+                .containsEntry("failsKillbillHealthcheck", false);
+        Map<?, ?> lastError = (Map<?, ?>) bad.get("lastError");
+        assertThat(lastError.get("message").toString()).contains(P + "sources.bad.type");
+        assertThat(lastError.get("at")).isNotNull();
+        assertThat(source(r, "usage")).containsEntry("health", "HEALTHY").containsEntry("state", "RUNNING");
+
+        org.killbill.billing.osgi.api.Healthcheck.HealthStatus killbill =
+                new io.github.meterstream.killbill.MeterstreamHealthcheck(r::health).getHealthStatus(null, Map.of());
+        assertThat(killbill.isHealthy()).as("Kill Bill's own healthcheck, by default").isTrue();
+        assertThat(killbill.getDetails()).containsEntry("status", "DEGRADED");
+        assertThat(killbill.getDetails().get("bad").toString()).contains(P + "sources.bad.type");
+    }
+
+    @Test
+    @DisplayName("a degraded source with health.fail-killbill-healthcheck=true fails Kill Bill's healthcheck")
+    void optInFailsKillbillHealthcheck() {
+        MeterstreamRuntime r = start(config("sources.bad.type", "kafkaa", "sources.bad.health.fail-killbill-healthcheck", "true"),
+                new InMemoryIdempotencyStore());
+
+        assertThat(r.health().failsKillbillHealthcheck()).isTrue();
+        assertThat(new io.github.meterstream.killbill.MeterstreamHealthcheck(r::health).getHealthStatus(null, Map.of()).isHealthy())
+                .isFalse();
+        assertThat(r.status(null)).containsEntry("failsKillbillHealthcheck", true);
+    }
+
+    @Test
+    @DisplayName("no source at all is a plugin-wide error: nothing starts, and status and healthcheck name the key")
+    void noSource() {
+        Properties p = new Properties();
+        p.setProperty(P + "stop-timeout", "2s");
+        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore());
+        assertThat(r.health().healthy()).isFalse();
+        assertThat(r.health().failsKillbillHealthcheck()).isFalse();
+        assertThat(r.status(null).get("startupError").toString()).contains(P + "sources.<name>.type");
+        assertThat((Map<?, ?>) r.status(null).get("sources")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a source pointed at a closed port is degraded within health.max-connecting, naming the bound, while the other records")
+    void neverConnected() {
+        MeterstreamRuntime r = start(config("sources.bad.type", "rabbitmq", "sources.bad.host", "127.0.0.1", "sources.bad.port", "1",
+                "sources.bad.queue", "nowhere", "sources.bad.reconnect-delay", "200ms", "health.max-connecting", "1s"),
+                new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-next-door", "api-calls"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-next-door").size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "DEGRADED".equals(source(r, "bad").get("health")));
+        assertThat(source(r, "bad").get("healthReason").toString()).contains(P + "health.max-connecting=PT1S")
+                .contains(P + "sources.bad.");
+        assertThat(source(r, "bad")).containsEntry("connection", "CONNECTING");
+        assertThat(source(r, "bad").get("lag")).isEqualTo("unknown");
+        assertThat(source(r, "usage")).containsEntry("health", "HEALTHY");
+        assertThat(gauge("meterstream.bad.healthy")).isZero();
+        assertThat(gauge("meterstream.usage.healthy")).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("the gauges an operator alerts on follow the source, and are removed on stop")
+    void gaugesForAlerts() {
+        MeterstreamRuntime r = start(config(), new InMemoryIdempotencyStore());
+        broker.publish("usage", message(tenant, sub.id, "trk-g", "api-calls"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-g").size() == 1 && gauge("meterstream.usage.in_flight") == 0);
+
+        assertThat(gauges).containsOnlyKeys("meterstream.usage.healthy", "meterstream.usage.lag", "meterstream.usage.in_flight",
+                "meterstream.usage.held", "meterstream.usage.oldest_unsettled_age_seconds", "meterstream.usage.circuit_open");
+        assertThat(gauge("meterstream.usage.healthy")).isEqualTo(1);
+        assertThat(gauge("meterstream.usage.held")).isZero();
+        assertThat(gauge("meterstream.usage.oldest_unsettled_age_seconds")).isZero();
+        assertThat(gauge("meterstream.usage.circuit_open")).isZero();
+        Object lag = source(r, "usage").get("lag");
+        assertThat(gauge("meterstream.usage.lag")).isEqualTo(lag instanceof Number ? ((Number) lag).longValue() : -1L);
+        r.stop();
+        assertThat(gauges).isEmpty();
+    }
+
+    @Test
+    @DisplayName("on RabbitMQ, received = recorded + duplicates + dead-lettered + in flight + held + released, and each tenant's dead letters include INVALID_MESSAGE")
+    void countsAddUpOnRabbitMq() throws Exception {
+        String queue = "meterstream-plugin-counts-" + SEQ.incrementAndGet() + "-" + System.nanoTime();
+        Properties p = config("sources.usage.type", "rabbitmq", "sources.usage.host", "127.0.0.1", "sources.usage.queue", queue,
+                "sources.usage.retry.delays", "200ms", "usage.max-records-per-message", "1");
+        p.remove(P + "sources.usage.broker");
+        kb.usage.failNext.add(() -> new RuntimeException("DBI", new SQLTransientConnectionException("Connection refused")));
+        MeterstreamRuntime r = start(p, new InMemoryIdempotencyStore());
+        await().atMost(Duration.ofSeconds(20)).until(() -> "CONNECTED".equals(source(r, "usage").get("connection")));
+
+        com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
+        f.setHost("127.0.0.1");
+        try (com.rabbitmq.client.Connection c = f.newConnection(); com.rabbitmq.client.Channel ch = c.createChannel()) {
+            java.util.function.Consumer<String> publish = body -> {
+                try {
+                    ch.basicPublish("", queue, null, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            String first = message(tenant, sub.id, "trk-c1", "api-calls");
+            publish.accept(first);
+            publish.accept(message(tenant, sub.id, "trk-c2", "api-calls"));
+            publish.accept(first);
+            publish.accept(message(tenant, sub.id, "trk-c3", "gigabytes"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> counts(r).get("recorded") == 2 && counts(r).get("deadLettered") == 1);
+            // refused while being read (two records, the limit is one): the pipeline has no decoded tenant, the envelope has
+            publish.accept(message(tenant, sub.id, "trk-c4", "api-calls").replace("\"amount\":2}]", "\"amount\":2},{\"recordDate\":\""
+                    + Instant.now().minus(Duration.ofHours(2)) + "\",\"amount\":3}]"));
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> counts(r).get("deadLettered") == 2 && counts(r).get("duplicates") == 1
+                && counts(r).get("inFlight") + counts(r).get("heldForRetry") + counts(r).get("waitingOnClaim") == 0);
+        Map<String, Long> c = counts(r);
+        assertThat(c.get("received")).isEqualTo(c.get("recorded") + c.get("duplicates") + c.get("deadLettered") + c.get("inFlight")
+                + c.get("heldForRetry") + c.get("waitingOnClaim") + c.get("released"));
+        assertThat(c).containsEntry("recorded", 2L).containsEntry("duplicates", 1L);
+        @SuppressWarnings("unchecked") Map<String, Object> tenants = (Map<String, Object>) source(r, "usage").get("tenants");
+        assertThat(tenants.get(tenant.toString()).toString()).contains("deadLettered=2").contains("recorded=2");
+        assertThat(source(r, "usage").get("lastError")).isNotNull();
+        assertThat(source(r, "usage")).containsEntry("health", "HEALTHY").containsEntry("oldestUnsettledSince", null);
+    }
+
+    @Test
+    @DisplayName("docs/OPERATIONS.md lists every field /status emits, and /status emits every field it lists, in both views")
+    void statusIsDocumentedFieldByField() throws java.io.IOException {
+        String reason = "its plugin configuration is invalid: late-usage-policy: must be one of reject, accept";
+        TenantRulesSource rules = new TenantRulesSource() {
+            @Override
+            public MeterstreamTenantRules rulesFor(UUID t) {
+                return t.equals(tenant) ? MeterstreamTenantRules.held(reason) : MeterstreamTenantRules.defaults();
+            }
+
+            @Override
+            public Map<UUID, String> problems() {
+                return Map.of(tenant, reason);
+            }
+        };
+        MeterstreamRuntime r = start(config("sources.bad.type", "kafkaa", "sources.usage.pipeline.circuit.failure-threshold", "1000"),
+                new InMemoryIdempotencyStore(), rules, new InMemoryBrokerSourceFactory());
+        broker.publish("usage", message(otherTenant, otherSub.id, "trk-doc-other", "api-calls"));
+        broker.publish("usage", message(tenant, sub.id, "trk-doc-held", "api-calls"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> kb.usage.rows("trk-doc-other").size() == 1 && counts(r).get("retried") >= 1);
+
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "OPERATIONS.md"));
+        assertThat(fields("", r.status(null), new java.util.TreeSet<>())).as("operator view")
+                .isEqualTo(documentedFields(doc, "### Without a tenant"));
+        assertThat(fields("", r.status(tenant.toString()), new java.util.TreeSet<>())).as("tenant view")
+                .isEqualTo(documentedFields(doc, "### With a tenant"));
+    }
+
+    /** Every field path of {@code value}, with source names and tenant ids written as the document writes them. */
+    static java.util.Set<String> fields(String path, Object value, java.util.Set<String> out) {
+        if (!path.isEmpty()) {
+            out.add(path);
+        }
+        if (value instanceof Map) {
+            ((Map<?, ?>) value).forEach((k, v) -> {
+                String key = path.equals("sources") ? "<name>"
+                        : path.equals("heldTenants") || path.endsWith(".tenants") ? "<tenantId>" : k.toString();
+                fields(path.isEmpty() ? key : path + '.' + key, v, out);
+            });
+        }
+        return out;
+    }
+
+    /** The first column of the field table under the heading that starts with {@code heading}. */
+    static java.util.Set<String> documentedFields(String doc, String heading) {
+        int start = doc.indexOf('\n' + heading);
+        assertThat(start).as(heading).isNotNegative();
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String line : doc.substring(doc.indexOf('\n', start + 1) + 1).split("\n")) {
+            if (line.startsWith("#")) {
+                break;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\| `([^`]+)` \\|").matcher(line);
+            if (m.find()) {
+                out.add(m.group(1));
+            }
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -57,4 +57,20 @@ class SourceMonitorTest {
         long recorded = counters.values().stream().mapToLong(m -> (Long) ((Map<?, ?>) m).get("recorded")).sum();
         assertThat(recorded).isEqualTo(3_000);
     }
+
+    @Test
+    @DisplayName("a message refused before its tenant was read (INVALID_MESSAGE) counts as dead-lettered for the tenant its envelope names")
+    void deadLetteredUnderTheEnvelopesTenant() {
+        String known = UUID.randomUUID().toString();
+        knownTenants.add(known);
+        io.github.meterstream.core.failure.DeadLetterEnvelope envelope = io.github.meterstream.core.failure.DeadLetterEnvelope.builder()
+                .reasonCode("INVALID_MESSAGE").reason("trackingId: must be 1 to 128 characters")
+                .coordinates(SourceCoordinates.of("usage", "q", "1")).attempts(1).lastFailureAt(java.time.Instant.now())
+                .tenant(known).build();
+
+        monitor.onDeadLettered(event(null), envelope);
+
+        assertThat(monitor.tenantCounters(null)).containsOnlyKeys(known);
+        assertThat(monitor.tenantCounters(known).get(known).toString()).contains("deadLettered=1");
+    }
 }

@@ -423,6 +423,15 @@ class UsageRecorderTest {
             assertThat(permanent(() -> record(usage("api-calls", "2025-06-14T10:00:00Z", "1").tracking(null))).reasonCode())
                     .isEqualTo("INVALID_MESSAGE");
         }
+
+        @Test
+        @DisplayName("without tracking id, a tenant named by api key is written as its label apiKey:<key>, never as a bare key")
+        void noTrackingIdByApiKey() {
+            TestRequest r = new TestRequest();
+            r.apiKey = "key-t";
+            r.usage("api-calls", "2025-06-14T10:00:00Z", "1").tracking(null);
+            assertThat(permanent(() -> record(r)).tenant()).isEqualTo("apiKey:key-t");
+        }
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.github.meterstream.kafka.internal.health;
 
-import io.github.meterstream.core.source.AbstractBrokerSource;
 import io.github.meterstream.core.source.SourceHealth;
+import io.github.meterstream.kafka.KafkaSourceConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 import static org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG;
@@ -14,14 +14,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.IntSupplier;
 
 /**
  * Owns what Kafka adds to the source's health (the base class holds it): whether the member is
@@ -40,9 +38,10 @@ public final class Liveness {
     private static final String DEFAULT_SESSION_TIMEOUT_MS = "45000";
 
     private final String source;
-    private final List<String> topics;
-    private final Supplier<SourceHealth> reported;
-    private final Consumer<SourceHealth> report;
+    private final KafkaSourceConfig config;
+    private final HealthReport health;
+    /** Records fetched and not handed to the pipeline yet: held while paused, or waiting for a retry. */
+    private final IntSupplier waitingInSource;
     /** By {@code topic[partition]@offset}. */
     private final Map<String, StuckCopy> stuckCopies = new ConcurrentHashMap<>();
     private volatile Long lag;
@@ -55,12 +54,12 @@ public final class Liveness {
     /** When the consumer last had no connection to any broker (System.nanoTime), or 0 while it has one. */
     private long noConnectionSince;
 
-    /** Reads and reports the source's health through {@code reported} and {@code report} (the base class's holder). */
-    public Liveness(String source, List<String> topics, Supplier<SourceHealth> reported, Consumer<SourceHealth> report) {
+    /** Reads and reports the source's health through {@code health} (the base class's holder). */
+    public Liveness(String source, KafkaSourceConfig config, HealthReport health, IntSupplier waitingInSource) {
         this.source = source;
-        this.topics = topics;
-        this.reported = reported;
-        this.report = report;
+        this.config = config;
+        this.health = health;
+        this.waitingInSource = waitingInSource;
     }
 
     /** The consumer whose metrics tell liveness, made of {@code properties}; once, before the poll thread starts. */
@@ -69,7 +68,10 @@ public final class Liveness {
         this.sessionTimeoutMs = Long.parseLong(properties.getProperty(SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS).trim());
     }
 
-    /** {@code h} with what liveness knows besides: {@code DISCONNECTED} since the oldest stuck copy, naming it; else the lag. */
+    /**
+     * {@code h} with what liveness knows besides: {@code DISCONNECTED} since the oldest stuck copy,
+     * naming it; else the lag when it is known for every assigned partition.
+     */
     public SourceHealth over(SourceHealth h) {
         if (h.state() != SourceHealth.State.CONNECTED) {
             return h;
@@ -83,7 +85,8 @@ public final class Liveness {
         if (oldest != null) {
             int others = stuckCopies.size() - 1;
             return SourceHealth.of(SourceHealth.State.DISCONNECTED, oldest.detail
-                    + (others > 0 ? " (and " + others + " more record(s) whose dead-letter copy fails)" : ""), oldest.since);
+                    + (others > 0 ? " (and " + others + " more record(s) whose dead-letter copy fails)" : ""), oldest.since)
+                    .withMissingDestinations(h.missingDestinations());
         }
         Long l = lag;
         return l != null ? h.withLag(l) : h;
@@ -104,34 +107,35 @@ public final class Liveness {
     /** The new owner of {@code partitions} deals with their records now, and reports its own trouble. */
     public void forget(Collection<TopicPartition> partitions) {
         stuckCopies.values().removeIf(c -> partitions.contains(c.partition));
+        lag = null; // the partitions changed: unknown until every one assigned now was fetched
     }
 
     /** The group assigned partitions (possibly none): the member is connected. */
     public void assigned(int partitionCount) {
         everAssigned = true;
-        String detail = "assigned " + partitionCount + " partition(s) of " + topics;
-        report.accept(SourceHealth.of(SourceHealth.State.CONNECTED, detail, Instant.now()));
+        lag = null; // unknown until every partition assigned now was fetched once
+        String detail = "assigned " + partitionCount + " partition(s) of " + config.topics();
+        health.report(SourceHealth.of(SourceHealth.State.CONNECTED, detail, Instant.now()));
         LOG.info("Kafka source {} connected: {}", source, detail);
     }
 
-    /** {@code poll} threw; logged once per distinct cause. */
+    /**
+     * {@code poll} threw: {@code CONNECTING} (never connected yet) or {@code DISCONNECTED} since the
+     * first failure in a row, with the error naming the key it points at; logged at a bounded rate
+     * by the base class.
+     */
     public void disconnected(KafkaException e) {
-        String detail = AbstractBrokerSource.describe(e);
-        SourceHealth health = reported.get();
-        if (health.state() != SourceHealth.State.DISCONNECTED || !health.detail().equals(detail)) {
-            LOG.warn("Kafka source {} cannot consume (retrying): {}", source, detail);
-            report.accept(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
-        }
+        health.attemptFailed(ErrorKeys.explain(config, e));
     }
 
     /** The poll thread died: the source no longer consumes. */
     public void failed(String detail) {
-        report.accept(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
+        health.report(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
     }
 
     /** After a {@code poll} that did not throw: back to connected once the heartbeat is fresh again. */
     public void polled() {
-        if (everAssigned && reported.get().state() != SourceHealth.State.CONNECTED && (!heartbeatLost || heartbeatFresh())) {
+        if (everAssigned && health.current().state() != SourceHealth.State.CONNECTED && (!heartbeatLost || heartbeatFresh())) {
             heartbeatLost = false;
             assigned(consumer.assignment().size());
         }
@@ -143,7 +147,7 @@ public final class Liveness {
      * heartbeat for longer than the session timeout means this member is cut off from its group.
      */
     public void check() {
-        if (everAssigned && reported.get().state() == SourceHealth.State.CONNECTED && !connectionsLost()) {
+        if (everAssigned && health.current().state() == SourceHealth.State.CONNECTED && !connectionsLost()) {
             Double secondsAgo = metric("last-heartbeat-seconds-ago", "consumer-coordinator-metrics");
             if (secondsAgo != null && secondsAgo * 1000 > sessionTimeoutMs) {
                 lost("no heartbeat to the group coordinator for " + secondsAgo.longValue() + " s (session timeout "
@@ -179,7 +183,7 @@ public final class Liveness {
     }
 
     private void lost(String detail) {
-        report.accept(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
+        health.report(SourceHealth.of(SourceHealth.State.DISCONNECTED, detail, Instant.now()));
         heartbeatLost = true;
         LOG.warn("Kafka source {}: {}", source, detail);
     }
@@ -202,8 +206,18 @@ public final class Liveness {
         return null;
     }
 
+    /**
+     * End offset minus position for every assigned partition, plus what the source fetched and has
+     * not handed to the pipeline yet; unknown (null) until the member was assigned and every
+     * partition fetched once. Never 0 as a guess: before the first assignment there is no partition
+     * to sum, and that is not "nothing waits".
+     */
     private void refreshLag() {
-        long sum = 0;
+        if (!everAssigned) {
+            lag = null;
+            return;
+        }
+        long sum = waitingInSource.getAsInt();
         for (TopicPartition tp : consumer.assignment()) {
             OptionalLong l = consumer.currentLag(tp);
             if (l.isEmpty()) {
