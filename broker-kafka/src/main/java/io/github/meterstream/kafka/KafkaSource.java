@@ -81,6 +81,8 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
     /** Failed dead-letter copies in a row after which a retriable error too turns health red. */
     private static final int STUCK_AFTER_FAILURES = 3;
+    /** What an ack returns: nothing waits on the broker, and the base only reads the stage. */
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
 
     private final KafkaSourceConfig config;
     private final FetchedRecords records = new FetchedRecords();
@@ -211,7 +213,7 @@ public final class KafkaSource extends AbstractBrokerSource<Delivery> {
     @Override
     protected CompletionStage<Void> ack(Delivery d, InboundMessage message) {
         liveness.resolved(d.where()); // settled another way now: its failed copy no longer matters
-        return d.partition().settled(d) ? CompletableFuture.completedFuture(null) : notOwned(message);
+        return d.partition().settled(d) ? DONE : notOwned(message);
     }
 
     /** The record waits in the retry queue (its offset blocks the commit); the poll thread delivers it again. */

@@ -78,11 +78,13 @@ import java.util.concurrent.TimeoutException;
  * how often).
  *
  * <h2>Threads and flow control</h2>
- * Each consumer ({@code consumers}, one channel each) has a delivery thread that calls the sink
- * in broker order. {@link #pause()} and {@link #resume()} only flip a flag the delivery threads
- * read: a paused consumer stays registered, the broker stops sending at {@code prefetch}
- * unacknowledged messages, and the connection (with its heartbeats) stays up. All operations on
- * a channel run on one thread per channel, so settlements may come from any thread. A pause
+ * Each consumer ({@code consumers}, one channel each) calls the sink in broker order on the
+ * client's dispatch thread; what arrives while paused waits (at most {@code prefetch}) for the
+ * consumer's delivery thread to hand it over on resume. {@link #pause()} and {@link #resume()}
+ * only flip a flag those threads read: a paused consumer stays registered, the broker stops
+ * sending at {@code prefetch} unacknowledged messages, and the connection (with its heartbeats)
+ * stays up. Settlements may come from any thread: acks are written one thread at a time per
+ * consumer (see {@code internal.Acknowledgements}), requeues and cancels on one thread per channel. A pause
  * longer than the broker's {@code consumer_timeout} (30 minutes by default) makes the broker
  * close the channel; its messages are then delivered again.
  *

@@ -128,7 +128,7 @@ public final class RabbitMqTestBroker implements AutoCloseable {
             this.headers = headers;
         }
 
-        String text() {
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
     }

@@ -18,6 +18,8 @@ public final class InFlightDeliveries<D, M> {
 
     private final Map<D, M> deliveries = new ConcurrentHashMap<>();
     private final Object changed = new Object();
+    /** Threads in {@link #awaitEmpty}; written under {@code changed}, read without it by removals. */
+    private volatile int waiting;
 
     public void add(D delivery, M message) {
         deliveries.put(delivery, message);
@@ -52,25 +54,35 @@ public final class InFlightDeliveries<D, M> {
     /** Waits until nothing is in flight or {@code deadlineNanos} (System.nanoTime) passed; true if nothing is. */
     public boolean awaitEmpty(long deadlineNanos) {
         synchronized (changed) {
-            while (!deliveries.isEmpty()) {
-                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-                if (leftMs <= 0) {
-                    return false;
-                }
-                try {
-                    // every removal notifies; the bound only guards against a missed wake-up
-                    changed.wait(Math.min(leftMs, 100));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return deliveries.isEmpty();
-                }
+            waiting++;
+            try {
+                return awaitEmptyLocked(deadlineNanos);
+            } finally {
+                waiting--;
             }
-            return true;
         }
     }
 
+    private boolean awaitEmptyLocked(long deadlineNanos) {
+        while (!deliveries.isEmpty()) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (leftMs <= 0) {
+                return false;
+            }
+            try {
+                // every removal while someone waits notifies; the bound only guards against a missed wake-up
+                changed.wait(Math.min(leftMs, 100));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return deliveries.isEmpty();
+            }
+        }
+        return true;
+    }
+
     private boolean signalIf(boolean removed) {
-        if (removed) {
+        // only a close waits: without one, a removal takes no lock (it ran once per message)
+        if (removed && waiting > 0) {
             synchronized (changed) {
                 changed.notifyAll();
             }

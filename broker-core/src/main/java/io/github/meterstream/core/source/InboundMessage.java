@@ -43,7 +43,8 @@ public final class InboundMessage {
 
     private InboundMessage(Builder builder) {
         this.payload = Objects.requireNonNull(builder.payload, "payload");
-        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
+        // most messages have no headers: no copy then
+        this.headers = builder.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
         this.coordinates = Objects.requireNonNull(builder.coordinates, "coordinates");
         this.deliveryAttempt = builder.deliveryAttempt;
         this.receivedAt = builder.receivedAt == null ? Instant.now() : builder.receivedAt;

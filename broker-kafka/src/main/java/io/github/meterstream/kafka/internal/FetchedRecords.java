@@ -47,12 +47,20 @@ public final class FetchedRecords {
         return partitions.values();
     }
 
-    /** The poll thread fetched {@code r}: held until handed over; ignored for a partition not owned. */
-    public void fetched(ConsumerRecord<byte[], byte[]> r) {
-        PartitionState p = partitions.get(new TopicPartition(r.topic(), r.partition()));
+    /** The poll thread fetched {@code fetched} of {@code tp}: held until handed over; ignored for a partition not owned. */
+    public void fetched(TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> fetched) {
+        PartitionState p = partitions.get(tp);
         if (p != null) {
-            p.fetched(r.offset());
-            held.add(new Delivery(r, p));
+            for (ConsumerRecord<byte[], byte[]> r : fetched) {
+                held.add(p.fetched(r));
+            }
+        }
+    }
+
+    /** Forgets the offsets settled since the last poll (see {@link PartitionState#forgetSettled()}). Poll thread. */
+    public void forgetSettled() {
+        for (PartitionState p : partitions.values()) {
+            p.forgetSettled();
         }
     }
 

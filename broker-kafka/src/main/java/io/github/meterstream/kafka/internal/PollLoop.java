@@ -136,10 +136,11 @@ public final class PollLoop implements Runnable {
                 }
                 backoff = config.pollTimeout();
                 liveness.polled();
-                for (ConsumerRecord<byte[], byte[]> r : fetched) {
-                    records.fetched(r);
+                for (TopicPartition tp : fetched.partitions()) {
+                    records.fetched(tp, fetched.records(tp));
                 }
                 deliverReady();
+                records.forgetSettled();
                 long now = System.nanoTime();
                 if (now - nextCommit >= 0) {
                     committer.commitAsync();
@@ -234,15 +235,24 @@ public final class PollLoop implements Runnable {
             return;
         }
         ConsumerRecord<byte[], byte[]> r = d.record();
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (Header h : r.headers()) {
-            headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
-        }
         handOver.accept(d, InboundMessage.builder()
                 .payload(r.value() == null ? new byte[0] : r.value())
-                .headers(headers)
+                .headers(headersOf(r))
                 .coordinates(SourceCoordinates.of(source, r.topic(), r.partition(), r.offset()))
                 .deliveryAttempt(d.attempt()));
+    }
+
+    /** The record's headers as text; most records have none, and then no map is built. */
+    private static Map<String, String> headersOf(ConsumerRecord<byte[], byte[]> r) {
+        Header[] all = r.headers().toArray();
+        if (all.length == 0) {
+            return Map.of();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Header h : all) {
+            headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+        }
+        return headers;
     }
 
     /**

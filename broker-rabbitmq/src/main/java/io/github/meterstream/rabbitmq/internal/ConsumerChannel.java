@@ -14,25 +14,27 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * One consumer on its own channel, with manual acknowledgements and a prefetch limit.
  *
  * <ul>
- *   <li>The client's dispatch thread only appends deliveries to a local buffer (at most
- *       {@code prefetch} long, since the broker sends no more unacknowledged ones).</li>
- *   <li>A delivery thread of ours hands them to the receiver in broker order while the {@link
- *       DeliveryGate} is open. Pausing therefore keeps the consumer and the connection alive: the
- *       broker stops at the prefetch limit, nothing is cancelled or requeued.</li>
- *   <li>Every operation on the channel (ack, nack, cancel) runs on one thread per channel, so
- *       settlements from any thread never use the channel concurrently.</li>
+ *   <li>The client's dispatch thread hands each delivery to the receiver itself, in broker order,
+ *       while the {@link DeliveryGate} is open; while it is not, deliveries wait in a local buffer
+ *       (at most {@code prefetch} long, since the broker sends no more unacknowledged ones) and a
+ *       thread of ours hands them over once it opens. Pausing therefore keeps the consumer and the
+ *       connection alive: the broker stops at the prefetch limit, nothing is cancelled or
+ *       requeued.</li>
+ *   <li>Acks and requeues are written by {@link Acknowledgements}, one thread at a time, acks in
+ *       runs ({@code multiple=true}) where that is safe; cancel and re-subscribe run on one
+ *       operations thread per channel.</li>
  *   <li>The client recovers a lost connection with its channels and consumers. What it does not
  *       recover is done here: a channel the broker closed alone (a channel error, {@code
  *       consumer_timeout}) is replaced, and a consumer the broker cancelled (queue deleted, its
@@ -46,7 +48,7 @@ import java.util.function.Consumer;
  */
 public final class ConsumerChannel {
 
-    /** Gets each delivery, on the delivery thread, in broker order. */
+    /** Gets each delivery, in broker order, one at a time (on the client's dispatch thread, or ours after a pause). */
     @FunctionalInterface
     public interface Receiver {
         void receive(Delivery delivery);
@@ -87,8 +89,11 @@ public final class ConsumerChannel {
     private final Duration retryInterval;
     private final TopologyCheck topology;
     private final SubscriptionListener listener;
-    private final LinkedBlockingDeque<Delivery> buffer = new LinkedBlockingDeque<>();
+    private final ConcurrentLinkedDeque<Delivery> buffer = new ConcurrentLinkedDeque<>();
+    /** Held by the one thread that takes deliveries out of the buffer. */
+    private final AtomicBoolean delivering = new AtomicBoolean();
     private final Thread deliveryThread;
+    private final Acknowledgements acks;
     private final Channel firstChannel;
     /** The subscription deliveries come from; replaced when the broker closes its channel. */
     private volatile Subscription current;
@@ -114,6 +119,7 @@ public final class ConsumerChannel {
         this.listener = listener;
         this.operations = Executors.newSingleThreadScheduledExecutor(daemon(name + "-channel"));
         this.deliveryThread = daemon(name + "-delivery").newThread(this::deliverLoop);
+        this.acks = new Acknowledgements(operations, this::whyGone);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String threadName) {
@@ -128,39 +134,42 @@ public final class ConsumerChannel {
     public void start(int prefetch) throws IOException {
         this.prefetch = prefetch;
         deliveryThread.start();
-        consume(firstChannel, new AtomicLong());
+        consume(firstChannel, new ChannelTags());
     }
 
     /**
      * One basic.consume on one channel. A delivery keeps its subscription: its tag means something
-     * only to that channel, and only until the channel closes. The incarnation counts the closes of
-     * the channel (the client's recovery reuses the channel object, and its tags start again); it
-     * is shared by every subscription on the channel, since a consumer cancelled by the broker
-     * hears nothing of the channel's later closes while its deliveries may still be unsettled.
+     * only to that channel, and only until the channel closes. Its {@link ChannelTags} (the
+     * incarnation: the closes of the channel) are shared by every subscription on the channel,
+     * since a consumer cancelled by the broker hears nothing of the channel's later closes while
+     * its deliveries may still be unsettled.
      */
     final class Subscription extends DefaultConsumer {
         final Channel channel;
-        final AtomicLong incarnation;
+        final ChannelTags tags;
         volatile String tag;
         volatile boolean cancelledByBroker;
         private boolean retired;
 
-        Subscription(Channel channel, AtomicLong incarnation) {
+        Subscription(Channel channel, ChannelTags tags) {
             super(channel);
             this.channel = channel;
-            this.incarnation = incarnation;
+            this.tags = tags;
         }
 
         @Override
         public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-            buffer.add(new Delivery(ConsumerChannel.this, this, incarnation.get(), envelope, properties, body));
+            long incarnation = tags.incarnation.get();
+            buffer.add(new Delivery(ConsumerChannel.this, this, incarnation,
+                    tags.firstTagOf(incarnation, envelope.getDeliveryTag()), envelope, properties, body));
+            deliverBuffered();
         }
 
         @Override
         public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
             // Dispatched after every delivery of the closing channel: those keep the old
             // incarnation, deliveries after a recovery get the new one.
-            incarnation.incrementAndGet();
+            tags.incarnation.incrementAndGet();
             buffer.removeIf(d -> d.subscription.channel == channel);
             if (sig.isInitiatedByApplication() || this != current) {
                 return; // closed by us, or a channel already replaced
@@ -214,9 +223,9 @@ public final class ConsumerChannel {
         }
     }
 
-    private void consume(Channel ch, AtomicLong incarnation) throws IOException {
+    private void consume(Channel ch, ChannelTags tags) throws IOException {
         ch.basicQos(prefetch);
-        Subscription s = new Subscription(ch, incarnation);
+        Subscription s = new Subscription(ch, tags);
         current = s;
         s.tag = ch.basicConsume(queue, false, "", false, false, null, s);
         LOG.info("Consumer {} consuming queue '{}' (prefetch {}, consumer tag {})", name, queue, prefetch, s.tag);
@@ -268,9 +277,9 @@ public final class ConsumerChannel {
             }
             topology.ensure();
             Channel ch;
-            AtomicLong incarnation;
+            ChannelTags tags;
             if (old.channel.isOpen()) {
-                incarnation = old.incarnation;
+                tags = old.tags;
                 ch = old.channel; // a cancelled consumer: its channel, and its unsettled deliveries, are fine
                 if (old.tag != null) {
                     try {
@@ -283,9 +292,9 @@ public final class ConsumerChannel {
                 }
             } else {
                 ch = connection.createChannel();
-                incarnation = new AtomicLong();
+                tags = new ChannelTags();
             }
-            consume(ch, incarnation);
+            consume(ch, tags);
             lastResubscribeFailure = null;
             listener.consuming(name);
         } catch (IOException | TimeoutException | RuntimeException e) {
@@ -302,29 +311,46 @@ public final class ConsumerChannel {
         }
     }
 
+    /**
+     * Hands out what is buffered while the gate is open, on the calling thread; if another thread
+     * is doing so, that one picks up what was added meanwhile (it looks again after letting go).
+     */
+    private void deliverBuffered() {
+        while (gate.isOpen() && !buffer.isEmpty() && delivering.compareAndSet(false, true)) {
+            try {
+                Delivery d;
+                while ((d = buffer.pollFirst()) != null) {
+                    if (!gate.isOpen()) {
+                        buffer.offerFirst(d); // paused meanwhile: keep it, in order, for resume
+                        break;
+                    }
+                    deliver(d);
+                }
+            } finally {
+                delivering.set(false);
+            }
+        }
+    }
+
+    private void deliver(Delivery d) {
+        if (d.incarnation != d.subscription.tags.incarnation.get()) {
+            return; // its channel closed: the broker delivers it again
+        }
+        try {
+            receiver.receive(d);
+        } catch (RuntimeException e) {
+            LOG.error("Receiver failed on delivery {} of consumer {}; the message stays unacknowledged and is "
+                    + "delivered again when the channel closes", d.deliveryTag(), name, e);
+        }
+    }
+
+    /** Ours: hands over what arrived while the gate was closed, each time it changes (a resume). */
     private void deliverLoop() {
         try {
             while (!gate.isStopped()) {
-                if (!gate.awaitOpen(200)) {
-                    continue;
-                }
-                Delivery d = buffer.poll(100, TimeUnit.MILLISECONDS);
-                if (d == null) {
-                    continue;
-                }
-                if (d.incarnation != d.subscription.incarnation.get()) {
-                    continue; // its channel closed: the broker delivers it again
-                }
-                if (!gate.isOpen()) {
-                    buffer.offerFirst(d); // paused meanwhile: keep it, in order, for resume
-                    continue;
-                }
-                try {
-                    receiver.receive(d);
-                } catch (RuntimeException e) {
-                    LOG.error("Receiver failed on delivery {} of consumer {}; the message stays unacknowledged and is "
-                            + "delivered again when the channel closes", d.deliveryTag(), name, e);
-                }
+                long seen = gate.changes();
+                deliverBuffered();
+                gate.awaitChange(seen, 200);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -333,28 +359,34 @@ public final class ConsumerChannel {
 
     /** Whether {@code d} can still be settled: the channel that delivered it is open, in the same incarnation. */
     public boolean isCurrent(Delivery d) {
-        return d.incarnation == d.subscription.incarnation.get() && d.subscription.channel.isOpen();
+        return d.incarnation == d.subscription.tags.incarnation.get() && d.subscription.channel.isOpen();
     }
 
-    /** Acknowledges {@code d}; completes once the ack was written, exceptionally if its channel is gone. */
+    private Throwable whyGone(Delivery d) {
+        return isCurrent(d) ? null : new IllegalStateException("the channel that delivered tag " + d.deliveryTag()
+                + " on queue '" + queue + "' is closed (connection lost or source closed); the broker delivers the message again");
+    }
+
+    /** Acknowledges {@code d}; completes once the ack was written, exceptionally if its channel is gone. Writes on this thread. */
     public CompletableFuture<Void> ack(Delivery d) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        ack(d, error -> complete(done, error));
+        acks.ack(d, error -> complete(done, error), true);
         return done;
     }
 
     /**
      * Acknowledges {@code d} on the channel that delivered it, then calls {@code then} with the
-     * error or {@code null}, on this consumer's thread: a caller on the connection's thread (a
-     * publisher confirm) thereby never runs settlement callbacks there.
+     * error or {@code null}, on this consumer's operations thread (or a worker writing acks): a
+     * caller on the connection's thread (a publisher confirm) thereby never writes or runs
+     * settlement callbacks there.
      */
     public void ack(Delivery d, Consumer<Throwable> then) {
-        onChannel(d, () -> d.subscription.channel.basicAck(d.deliveryTag(), false), then);
+        acks.ack(d, then, false);
     }
 
     /** Returns {@code d} to the queue at once (basic.nack with requeue), then calls {@code then} as {@link #ack(Delivery, Consumer)}. */
     public void requeue(Delivery d, Consumer<Throwable> then) {
-        onChannel(d, () -> d.subscription.channel.basicNack(d.deliveryTag(), false, true), then);
+        acks.requeue(d, then);
     }
 
     private static void complete(CompletableFuture<Void> f, Throwable error) {
@@ -362,31 +394,6 @@ public final class ConsumerChannel {
             f.complete(null);
         } else {
             f.completeExceptionally(error);
-        }
-    }
-
-    private interface ChannelCall {
-        void run() throws IOException;
-    }
-
-    private void onChannel(Delivery d, ChannelCall call, Consumer<Throwable> then) {
-        try {
-            operations.execute(() -> {
-                Throwable error = null;
-                try {
-                    if (!isCurrent(d)) {
-                        throw new IllegalStateException("the channel that delivered tag " + d.deliveryTag() + " on queue '"
-                                + queue + "' is closed (connection lost or source closed); the broker delivers the message again");
-                    }
-                    call.run();
-                } catch (IOException | RuntimeException e) {
-                    error = e;
-                }
-                then.accept(error);
-            });
-        } catch (RejectedExecutionException e) {
-            then.accept(new IllegalStateException("consumer " + name + " is closed; the broker delivers tag "
-                    + d.deliveryTag() + " again", e));
         }
     }
 

@@ -14,15 +14,18 @@ public final class Delivery {
     final ConsumerChannel channel;
     final ConsumerChannel.Subscription subscription;
     final long incarnation;
+    /** The first tag delivered in this incarnation of the channel: acks of it can start a run there. */
+    final long firstTag;
     final Envelope envelope;
     final AMQP.BasicProperties properties;
     final byte[] body;
 
-    Delivery(ConsumerChannel channel, ConsumerChannel.Subscription subscription, long incarnation, Envelope envelope,
-             AMQP.BasicProperties properties, byte[] body) {
+    Delivery(ConsumerChannel channel, ConsumerChannel.Subscription subscription, long incarnation, long firstTag,
+             Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
         this.channel = channel;
         this.subscription = subscription;
         this.incarnation = incarnation;
+        this.firstTag = firstTag;
         this.envelope = envelope;
         this.properties = properties;
         this.body = body;
