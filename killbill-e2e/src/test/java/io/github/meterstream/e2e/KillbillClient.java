@@ -24,8 +24,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A small Kill Bill REST client (java.net.http) for the admin calls end-to-end tests need. Every call
- * authenticates as the admin user; {@link #forTenant} returns a client that also sends a tenant's
- * {@code X-Killbill-ApiKey}/{@code X-Killbill-ApiSecret}. Failed calls throw {@link KillbillException}
+ * authenticates as the user it was made with (the admin, for {@code KillbillServer.adminClient()});
+ * {@link #forTenant} returns a client that also sends a tenant's
+ * {@code X-Killbill-ApiKey}/{@code X-Killbill-ApiSecret}. {@link #anonymous} sends no Basic credentials
+ * (its {@code forTenant} then sends the tenant headers alone), to test what a plugin shows such callers. Failed calls throw {@link KillbillException}
  * with the status and body, except the usage calls, which return the {@link Response} so tests can
  * assert on rejections (a duplicate trackingId is a 400).
  */
@@ -98,7 +100,12 @@ public final class KillbillClient {
         this.http = http;
     }
 
-    /** The same admin client, acting on the tenant with these credentials. */
+    /** A client that sends no {@code Authorization} header. */
+    public static KillbillClient anonymous(URI base) {
+        return new KillbillClient(base, null, null, null, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /** The same client (same user, or none), acting on the tenant with these credentials. */
     public KillbillClient forTenant(String tenantApiKey, String tenantApiSecret) {
         return new KillbillClient(base, basicAuth, Objects.requireNonNull(tenantApiKey), Objects.requireNonNull(tenantApiSecret),
                 http);
@@ -143,6 +150,20 @@ public final class KillbillClient {
         expect("get plugin config", r, 200);
         JsonNode values = readTree(r.body()).path("values");
         return values.isArray() && values.size() > 0 ? values.get(0).asText() : null;
+    }
+
+    /** Defines a role ({@code POST /1.0/kb/security/roles}) with these permissions, e.g. {@code account:*}. */
+    public void createRole(String role, List<String> permissions) {
+        ObjectNode body = JSON.createObjectNode().put("role", role);
+        permissions.forEach(body.putArray("permissions")::add);
+        expect("create role", post("/1.0/kb/security/roles", body), 201);
+    }
+
+    /** Creates a Kill Bill user ({@code POST /1.0/kb/security/users}) with these roles. */
+    public void createUser(String username, String password, List<String> roles) {
+        ObjectNode body = JSON.createObjectNode().put("username", username).put("password", password);
+        roles.forEach(body.putArray("roles")::add);
+        expect("create user", post("/1.0/kb/security/users", body), 201);
     }
 
     // ---------------------------------------------------------------------------- account & subscription
@@ -292,8 +313,10 @@ public final class KillbillClient {
 
     private HttpRequest.Builder request(String pathAndQuery) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", basicAuth).header("X-Killbill-CreatedBy", CREATED_BY)
-                .header("Accept", "application/json");
+                .header("X-Killbill-CreatedBy", CREATED_BY).header("Accept", "application/json");
+        if (basicAuth != null) {
+            b.header("Authorization", basicAuth);
+        }
         if (apiKey != null) {
             b.header("X-Killbill-ApiKey", apiKey).header("X-Killbill-ApiSecret", apiSecret);
         }

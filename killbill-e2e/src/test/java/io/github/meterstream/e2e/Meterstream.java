@@ -66,7 +66,11 @@ public final class Meterstream {
         return b;
     }
 
-    /** {@code GET /plugins/meterstream/status} (optionally for one tenant): a JSON object. */
+    /**
+     * {@code GET /plugins/meterstream/status} (optionally {@code ?tenant=}): a JSON object. {@code admin} must send
+     * admin Basic credentials (a Kill Bill user with {@code tenant:create}); a client with tenant headers gets that
+     * tenant's view whatever {@code tenantId} says, an anonymous one a 401.
+     */
     public static JsonNode status(KillbillClient admin, UUID tenantId) {
         KillbillClient.Response r = admin.pluginGet(PLUGIN, "status" + (tenantId == null ? "" : "?tenant=" + tenantId));
         if (r.status() != 200) {

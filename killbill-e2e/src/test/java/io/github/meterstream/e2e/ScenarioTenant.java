@@ -39,6 +39,14 @@ public final class ScenarioTenant {
         return new ScenarioTenant(tenantId, apiKey, apiSecret, otherAdmin.forTenant(apiKey, apiSecret), accountId, subscriptionId);
     }
 
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public String apiSecret() {
+        return apiSecret;
+    }
+
     public static LocalDate today() {
         return LocalDate.now(ZoneOffset.UTC);
     }

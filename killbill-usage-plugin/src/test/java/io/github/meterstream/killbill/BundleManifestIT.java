@@ -83,6 +83,8 @@ class BundleManifestIT {
                 "org.killbill.billing.tenant.api",
                 "org.killbill.billing.osgi.api",
                 "org.killbill.billing.osgi.libs.killbill",
+                "org.killbill.billing.security",
+                "org.killbill.billing.security.api",
                 "org.killbill.billing.notification.plugin.api",
                 "org.killbill.billing.util.callcontext",
                 "org.killbill.clock",
