@@ -1,11 +1,9 @@
 package io.github.meterstream.core.deadletter;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import io.github.meterstream.core.internal.SqlScripts;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -115,7 +113,7 @@ final class DeadLetterTable {
 
     /** Creates the table and its indexes unless the table exists; a concurrent creation by another node is not an error. */
     void createIfAbsent(Connection c) throws SQLException {
-        if (exists(c)) {
+        if (SqlScripts.tableExists(c, name)) {
             return;
         }
         String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
@@ -128,56 +126,21 @@ final class DeadLetterTable {
             throw new IllegalStateException("no dead-letter table DDL for database '" + product + "'; supported: MySQL, MariaDB,"
                     + " PostgreSQL, H2. Adapt " + RESOURCE_DIR + DDL_MYSQL + " and apply it by hand");
         }
-        for (String statement : statements(read(resource))) {
+        for (String statement : SqlScripts.statements(read(resource))) {
             String sql = statement.replace(JdbcDeadLetterStore.DEFAULT_TABLE_NAME, name);
             try (Statement s = c.createStatement()) {
                 s.execute(sql);
             } catch (SQLException e) {
                 // two nodes starting at once: the other one created the index first
-                if (!sql.startsWith("CREATE INDEX") || !exists(c)) {
+                if (!sql.startsWith("CREATE INDEX") || !SqlScripts.tableExists(c, name)) {
                     throw e;
                 }
             }
         }
     }
 
-    private boolean exists(Connection c) throws SQLException {
-        for (String candidate : new String[] {name, name.toUpperCase(Locale.ROOT), name.toLowerCase(Locale.ROOT)}) {
-            try (ResultSet r = c.getMetaData().getTables(c.getCatalog(), null, candidate, new String[] {"TABLE"})) {
-                if (r.next()) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     static String read(String resource) {
-        try (InputStream in = DeadLetterTable.class.getResourceAsStream(RESOURCE_DIR + resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + RESOURCE_DIR + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read classpath resource " + RESOURCE_DIR + resource, e);
-        }
-    }
-
-    /** The statements of a DDL file: line comments dropped, split on ';' (the files hold no literal ';'). */
-    static List<String> statements(String script) {
-        StringBuilder sql = new StringBuilder();
-        for (String line : script.split("\n")) {
-            if (!line.trim().startsWith("--")) {
-                sql.append(line).append('\n');
-            }
-        }
-        List<String> out = new ArrayList<>();
-        for (String s : sql.toString().split(";")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return out;
+        return SqlScripts.read(RESOURCE_DIR + resource);
     }
 
     /** The column names of the CREATE TABLE in {@code script}, in order. */

@@ -1,5 +1,6 @@
 package io.github.meterstream.core.deadletter;
 
+import io.github.meterstream.core.internal.SqlScripts;
 import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.source.SourceCoordinates;
 
@@ -137,7 +138,7 @@ public final class JdbcDeadLetterStore implements DeadLetterStore {
                 s.executeUpdate();
             } catch (SQLException e) {
                 // another node stored the same rejection between our update and insert: ours is a sighting
-                if (isDuplicateKey(e) && sighting(c, id, envelope, reason, now) > 0) {
+                if (SqlScripts.isDuplicateKey(e) && sighting(c, id, envelope, reason, now) > 0) {
                     return id;
                 }
                 throw e;
@@ -326,12 +327,6 @@ public final class JdbcDeadLetterStore implements DeadLetterStore {
                 StoredRejection.State.valueOf(r.getString("state")), Instant.ofEpochMilli(r.getLong("state_at")),
                 r.getString("state_by"), outcome == null ? null : StoredRejection.ReplayOutcome.valueOf(outcome),
                 r.getString("replay_detail"), replayed ? Instant.ofEpochMilli(replayAt) : null);
-    }
-
-    static boolean isDuplicateKey(SQLException e) {
-        // 23505: PostgreSQL and H2; 23000 with 1062: MySQL and MariaDB
-        String state = e.getSQLState();
-        return "23505".equals(state) || ("23000".equals(state) && e.getErrorCode() == 1062);
     }
 
     /** {@code text} cut to {@code max} characters (the column's size), or null. */

@@ -1,13 +1,10 @@
 package io.github.meterstream.core.idempotency;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import io.github.meterstream.core.internal.SqlScripts;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,7 +74,7 @@ final class IdempotencyTable {
     String createIfAbsent(Connection c) throws SQLException {
         String product = c.getMetaData().getDatabaseProductName();
         String resource = ddlResourceFor(product);
-        for (String statement : statements(readResource(resource))) {
+        for (String statement : SqlScripts.statements(SqlScripts.read(RESOURCE_DIR + resource))) {
             try (Statement s = c.createStatement()) {
                 s.execute(DDL_TABLE_NAME.matcher(statement).replaceAll(Matcher.quoteReplacement(table)));
             }
@@ -95,33 +92,5 @@ final class IdempotencyTable {
         }
         throw new IllegalStateException("no idempotency DDL for database '" + databaseProductName
                 + "'; supported: MySQL, MariaDB, PostgreSQL, H2. Adapt " + RESOURCE_DIR + "ddl.sql and apply it by hand");
-    }
-
-    private static String readResource(String name) {
-        try (InputStream in = IdempotencyTable.class.getResourceAsStream(RESOURCE_DIR + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + RESOURCE_DIR + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read classpath resource " + RESOURCE_DIR + name, e);
-        }
-    }
-
-    /** The statements of a DDL file: line comments dropped, split on ';' (the files hold no literal ';'). */
-    private static List<String> statements(String script) {
-        StringBuilder sql = new StringBuilder();
-        for (String line : script.split("\n")) {
-            if (!line.trim().startsWith("--")) {
-                sql.append(line).append('\n');
-            }
-        }
-        List<String> out = new ArrayList<>();
-        for (String s : sql.toString().split(";")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return out;
     }
 }

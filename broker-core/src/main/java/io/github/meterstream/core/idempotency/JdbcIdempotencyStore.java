@@ -1,5 +1,6 @@
 package io.github.meterstream.core.idempotency;
 
+import io.github.meterstream.core.internal.SqlScripts;
 import io.github.meterstream.core.failure.TransientFailure;
 import io.github.meterstream.core.config.ConfigKey;
 
@@ -296,21 +297,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    /**
-     * True for a unique-key violation, the expected answer when the key is already in the table.
-     * SQLState class 23 (integrity constraint violation) is the portable signal, PostgreSQL and H2
-     * say 23505; the INSERT binds no nulls and a valid state, so the primary key is the only
-     * constraint it can break. MySQL's error 1062 is checked too, for drivers that report it
-     * without a standard SQLState.
-     */
     static boolean isDuplicateKey(SQLException e) {
-        for (SQLException x = e; x != null; x = x.getNextException()) {
-            String state = x.getSQLState();
-            if ((state != null && state.startsWith("23")) || x.getErrorCode() == MYSQL_ER_DUP_ENTRY) {
-                return true;
-            }
-        }
-        return false;
+        return SqlScripts.isDuplicateKey(e);
     }
 
     @Override

@@ -1,10 +1,9 @@
 package io.github.meterstream.core.rollup;
 
+import io.github.meterstream.core.internal.SqlScripts;
+
 import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -73,12 +72,12 @@ public final class JdbcRollupStore {
     /** Creates the three tables and their indexes unless the event table exists; safe on several nodes at once. */
     public void createTablesIfAbsent() {
         try (Connection c = dataSource.getConnection()) {
-            if (exists(c, events)) {
+            if (SqlScripts.tableExists(c, events)) {
                 return;
             }
             String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
             String resource = product.contains("postgresql") ? "ddl-postgresql.sql" : "ddl.sql";
-            for (String statement : statements(read(resource))) {
+            for (String statement : SqlScripts.statements(SqlScripts.read(RESOURCE_DIR + resource))) {
                 String sql = statement.replace(DEFAULT_PREFIX, prefix);
                 try (Statement s = c.createStatement()) {
                     s.execute(sql);
@@ -109,7 +108,7 @@ public final class JdbcRollupStore {
                     return stageOnce(c, batch);
                 } catch (SQLException e) {
                     // another node staged one of these ids between our read and our insert: read again
-                    if (attempt >= 3 || !isDuplicateKey(e)) {
+                    if (attempt >= 3 || !SqlScripts.isDuplicateKey(e)) {
                         throw e;
                     }
                 }
@@ -206,7 +205,7 @@ public final class JdbcRollupStore {
                     s.setLong(2, clock.millis());
                     s.executeUpdate();
                 } catch (SQLException e) {
-                    if (!isDuplicateKey(e)) {
+                    if (!SqlScripts.isDuplicateKey(e)) {
                         throw e;
                     }
                 }
@@ -438,53 +437,6 @@ public final class JdbcRollupStore {
         } catch (SQLException e) {
             throw unavailable("purge recorded roll-ups in " + rollups, e);
         }
-    }
-
-    private static boolean exists(Connection c, String table) throws SQLException {
-        for (String candidate : new String[] {table, table.toUpperCase(Locale.ROOT), table.toLowerCase(Locale.ROOT)}) {
-            try (ResultSet r = c.getMetaData().getTables(c.getCatalog(), null, candidate, new String[] {"TABLE"})) {
-                if (r.next()) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    static boolean isDuplicateKey(SQLException e) {
-        String state = e.getSQLState();
-        if ("23505".equals(state) || ("23000".equals(state) && e.getErrorCode() == 1062)) {
-            return true;
-        }
-        // a batch wraps the statement's failure
-        return e.getNextException() != null && e.getNextException() != e && isDuplicateKey(e.getNextException());
-    }
-
-    static String read(String resource) {
-        try (InputStream in = JdbcRollupStore.class.getResourceAsStream(RESOURCE_DIR + resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + RESOURCE_DIR + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read classpath resource " + RESOURCE_DIR + resource, e);
-        }
-    }
-
-    static List<String> statements(String script) {
-        StringBuilder sql = new StringBuilder();
-        for (String line : script.split("\n")) {
-            if (!line.trim().startsWith("--")) {
-                sql.append(line).append('\n');
-            }
-        }
-        List<String> out = new ArrayList<>();
-        for (String s : sql.toString().split(";")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return out;
     }
 
     private static IllegalStateException unavailable(String what, SQLException e) {
