@@ -62,7 +62,7 @@ public final class EventRelay implements AutoCloseable {
         }
         this.publisher = new OutboxPublisher(dataSource, rabbit, config.instanceId(), config.get(RelayConfig.OUTBOX_BATCH_SIZE),
                 config.get(RelayConfig.OUTBOX_LEASE), config.get(RelayConfig.OUTBOX_CONFIRM_TIMEOUT),
-                config.get(RelayConfig.OUTBOX_POLL_INTERVAL), utc);
+                config.get(RelayConfig.OUTBOX_POLL_INTERVAL), config.get(RelayConfig.OUTBOX_RETENTION), utc);
         this.pipeline = ConsumerPipeline.builder(new BieEventContract(config.get(RelayConfig.EVENT_ID_FIELD),
                         config.get(RelayConfig.DETAIL_FIELDS)))
                 .source(new KafkaSource("relay", config.source()))

@@ -52,6 +52,7 @@ public final class OutboxPublisher implements AutoCloseable {
     private final Duration lease;
     private final Duration confirmTimeout;
     private final Duration pollInterval;
+    private final Duration retention;
     private final Clock clock;
     private final ScheduledExecutorService thread;
     private final AtomicLong published = new AtomicLong();
@@ -65,6 +66,14 @@ public final class OutboxPublisher implements AutoCloseable {
 
     public OutboxPublisher(DataSource dataSource, ConnectionFactory rabbit, String instanceId, int batchSize, Duration lease,
                            Duration confirmTimeout, Duration pollInterval, Clock clock) {
+        this(dataSource, rabbit, instanceId, batchSize, lease, confirmTimeout, pollInterval, RelayConfig.OUTBOX_RETENTION.defaultValue(),
+                clock);
+    }
+
+    /** @param retention how long a published row stays before {@link #purgePublished()} deletes it */
+    public OutboxPublisher(DataSource dataSource, ConnectionFactory rabbit, String instanceId, int batchSize, Duration lease,
+                           Duration confirmTimeout, Duration pollInterval, Duration retention, Clock clock) {
+        this.retention = retention;
         this.dataSource = dataSource;
         this.rabbit = rabbit;
         this.instanceId = instanceId;
@@ -97,6 +106,7 @@ public final class OutboxPublisher implements AutoCloseable {
             while (publishBatch() == batchSize) {
                 // a full batch: there may be more waiting
             }
+            purgePublished();
             if (lastError.getAndSet(null) != null) {
                 LOG.info("outbox publishing works again");
             }
@@ -177,6 +187,38 @@ public final class OutboxPublisher implements AutoCloseable {
             }
         }
         return rows;
+    }
+
+    /**
+     * Deletes published rows older than the retention, at most {@code batch-size} per call, so that the
+     * outbox does not grow with every event ever relayed; unpublished rows are never touched.
+     *
+     * @return the rows deleted
+     */
+    int purgePublished() throws SQLException {
+        LocalDateTime cutoff = LocalDateTime.now(clock).minus(retention);
+        List<Object> ids = new java.util.ArrayList<>();
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            try (PreparedStatement s = c.prepareStatement("SELECT event_id FROM relay_outbox WHERE published_at < ?")) {
+                s.setObject(1, cutoff);
+                s.setMaxRows(batchSize);
+                try (java.sql.ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        ids.add(r.getObject(1));
+                    }
+                }
+            }
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM relay_outbox WHERE event_id = ? AND published_at IS NOT NULL")) {
+                for (Object id : ids) {
+                    d.setObject(1, id);
+                    d.addBatch();
+                }
+                if (!ids.isEmpty()) {
+                    d.executeBatch();
+                }
+            }
+        }
+        return ids.size();
     }
 
     private void markPublished(List<Row> rows) throws SQLException {

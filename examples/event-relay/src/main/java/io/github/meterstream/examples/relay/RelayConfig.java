@@ -63,6 +63,10 @@ public final class RelayConfig {
             "How long a claimed row belongs to the instance that claimed it; after that another instance may publish it. "
                     + "Must exceed outbox.confirm-timeout plus the clock skew between instances.")
             .rule(positive(), "must be longer than zero");
+    public static final ConfigKey<Duration> OUTBOX_RETENTION = ConfigKey.duration("outbox.retention", Duration.ofDays(1),
+            "How long a published outbox row (kept for its claim history; its payload is erased on publish) stays before "
+                    + "it is deleted, in batches, by the publisher.")
+            .rule(positive(), "must be longer than zero");
     public static final ConfigKey<String> INSTANCE_ID = ConfigKey.string("instance-id", null,
             "Name of this relay instance in outbox claims; unset: <host>/<pid>. Must differ between instances.");
 
@@ -70,7 +74,7 @@ public final class RelayConfig {
     public static final List<ConfigKey<?>> KEYS = List.of(EVENT_ID_FIELD, DETAIL_FIELDS, DATABASE_URL, DATABASE_USER,
             DATABASE_PASSWORD, DATABASE_POOL_SIZE, DATABASE_CONNECT_TIMEOUT, RABBITMQ_HOST, RABBITMQ_PORT,
             RABBITMQ_VIRTUAL_HOST, RABBITMQ_USERNAME, RABBITMQ_PASSWORD, RABBITMQ_TLS, OUTBOX_POLL_INTERVAL,
-            OUTBOX_BATCH_SIZE, OUTBOX_CONFIRM_TIMEOUT, OUTBOX_LEASE, INSTANCE_ID);
+            OUTBOX_BATCH_SIZE, OUTBOX_CONFIRM_TIMEOUT, OUTBOX_LEASE, OUTBOX_RETENTION, INSTANCE_ID);
 
     private final ConfigValues values;
     private final KafkaSourceConfig source;

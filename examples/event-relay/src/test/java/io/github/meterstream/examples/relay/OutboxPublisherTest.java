@@ -58,6 +58,32 @@ class OutboxPublisherTest {
         }
     }
 
+    @Test
+    @DisplayName("published rows are deleted once older than the retention; unpublished rows never are")
+    void publishedRowsArePurged() throws Exception {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:outbox-purge;DB_CLOSE_DELAY=-1");
+        EventRelay.migrate(h2);
+        EventLog log = new EventLog(h2, Dialect.H2);
+        Set<String> ids = fillOutbox(log, 6);
+        ConnectionFactory rabbitmq = new ConnectionFactory();
+        rabbitmq.setHost("127.0.0.1");
+        try (RabbitCapture rabbit = new RabbitCapture();
+             OutboxPublisher publisher = new OutboxPublisher(h2, rabbitmq, "purge-test", 5, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                     Duration.ofMillis(50), Duration.ofMillis(1), Clock.systemUTC())) {
+            publisher.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> rabbit.distinctIds(ids).equals(ids));
+            await().atMost(Duration.ofSeconds(30)).until(() -> RelayTlsIntegrationTest.count(h2, "SELECT COUNT(*) FROM relay_outbox") == 0);
+            assertThat(RelayTlsIntegrationTest.count(h2, "SELECT COUNT(*) FROM bie_event WHERE notified_at IS NOT NULL")).isEqualTo(6);
+        }
+        fillOutbox(log, 2);
+        try (OutboxPublisher idle = new OutboxPublisher(h2, rabbitmq, "purge-idle", 5, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                Duration.ofMillis(50), Duration.ofMillis(1), Clock.systemUTC())) {
+            assertThat(idle.purgePublished()).isZero();
+        }
+        assertThat(RelayTlsIntegrationTest.count(h2, "SELECT COUNT(*) FROM relay_outbox WHERE published_at IS NULL")).isEqualTo(2);
+    }
+
     /** Stores {@code n} events through the event log; returns their uuids, unique to this run. */
     private static Set<String> fillOutbox(EventLog log, int n) {
         BieEventContract contract = new BieEventContract(null, BieEventContract.DEFAULT_DETAIL_FIELDS);
