@@ -1,6 +1,7 @@
 package io.github.meterstream.killbill;
 
 import io.github.meterstream.core.config.ConfigException;
+import io.github.meterstream.core.deadletter.JdbcDeadLetterStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.killbill.internal.KillbillClock;
 import io.github.meterstream.killbill.internal.KillbillLines;
@@ -9,6 +10,7 @@ import io.github.meterstream.killbill.internal.MeterstreamAssembly;
 import io.github.meterstream.killbill.internal.MeterstreamRuntime;
 import io.github.meterstream.killbill.internal.MeterstreamStatus;
 import io.github.meterstream.killbill.internal.MetricsSink;
+import io.github.meterstream.killbill.internal.RejectionsApi;
 import io.github.meterstream.killbill.internal.SourceFactoryRegistry;
 import io.github.meterstream.killbill.line.KillbillLine;
 import org.killbill.billing.osgi.api.Healthcheck;
@@ -32,7 +34,7 @@ import java.util.Hashtable;
  *
  * <p>{@link #start} first picks the build of the Kill Bill calls that fits this Kill Bill's line
  * (0.22 or 0.24, see {@link KillbillLines}) and refuses to start when none does. It then reads the
- * configuration, creates the idempotency table in Kill Bill's database
+ * configuration, creates the idempotency and rejections tables in Kill Bill's database
  * if absent, registers the healthcheck, the servlet ({@code /plugins/meterstream/}) and the
  * per-tenant configuration handler, then starts one pipeline per source. A plugin-wide configuration
  * error starts no source; a source's own error keeps only that source from starting. Both are reported
@@ -72,6 +74,10 @@ public class MeterstreamActivator extends KillbillActivatorBase {
         PluginApp app = new PluginAppBuilder(MeterstreamConfigProperties.PLUGIN_NAME, killbillAPI, dataSource, clock, configProperties)
                 .withRouteClass(MeterstreamServlet.class)
                 .withService(status)
+                .withService(new RejectionsApi(() -> {
+                    MeterstreamRuntime r = runtime;
+                    return r == null ? null : r.rejections();
+                }))
                 .build();
         register(context, Servlet.class, PluginApp.createServlet(app));
         dispatcher.registerEventHandlers(new PluginConfigurationEventHandler(tenantRules));
@@ -84,8 +90,11 @@ public class MeterstreamActivator extends KillbillActivatorBase {
             JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource.getDataSource(), config.idempotencyTable(), killbillClock,
                     config.idempotencyNodeId());
             store.createTableIfAbsent();
+            JdbcDeadLetterStore rejections = new JdbcDeadLetterStore(dataSource.getDataSource(), config.rejectionsTable(),
+                    killbillClock, config.rejectionsMaxPayloadBytes(), config.rejectionsMaxPerTenant());
+            rejections.createTableIfAbsent();
             MeterstreamRuntime r = MeterstreamAssembly.build(config, killbillAPI, line, killbillClock, tenantRules,
-                    SourceFactoryRegistry.available(MeterstreamActivator.class.getClassLoader()), store, metrics());
+                    SourceFactoryRegistry.available(MeterstreamActivator.class.getClassLoader()), store, rejections, metrics());
             r.start();
             runtime = r;
         } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package io.github.meterstream.killbill;
 
 import io.github.meterstream.core.config.ConfigException;
 import io.github.meterstream.core.config.ConfigKey;
+import io.github.meterstream.core.deadletter.JdbcDeadLetterStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.config.ConfigValues;
 import io.github.meterstream.core.usage.UsageContractConfig;
@@ -99,6 +100,22 @@ public final class MeterstreamConfigProperties {
             Duration.ofHours(1), "How often the purge of idempotency keys older than idempotency.retention runs (first run at "
                     + "most a minute after start), on its own thread.")
             .rule(positive(), "must be longer than zero");
+    public static final ConfigKey<String> REJECTIONS_TABLE = ConfigKey.string("rejections.jdbc.table", "meterstream_rejected_usage",
+                    "Table in Kill Bill's database holding a copy of every message the plugin dead-letters (listed under "
+                            + "/plugins/meterstream/rejections); the broker's dead-letter destination stays the durable copy.")
+            .rule(name -> name != null && name.matches("[A-Za-z_][A-Za-z0-9_]{0,47}"),
+                    "must be a plain SQL identifier: a letter or '_', then letters, digits or '_', at most 48 characters");
+    public static final ConfigKey<Integer> REJECTIONS_MAX_PAYLOAD_BYTES = ConfigKey.integer("rejections.max-payload-bytes", 16_384,
+                    "Bytes of each rejected message's payload kept in the rejections table; a longer payload is cut (the entry "
+                            + "says how long it was).")
+            .rule(atLeast(0).and(v -> v <= JdbcDeadLetterStore.MAX_PAYLOAD_CAP), "must be within 0.." + JdbcDeadLetterStore.MAX_PAYLOAD_CAP);
+    public static final ConfigKey<Integer> REJECTIONS_MAX_PER_TENANT = ConfigKey.integer("rejections.max-per-tenant", 10_000,
+                    "Rejections kept per tenant (and for messages naming no known tenant); beyond it the least recently seen "
+                            + "are deleted.")
+            .rule(atLeast(1), "must be at least 1");
+    public static final ConfigKey<Duration> REJECTIONS_RETENTION = ConfigKey.duration("rejections.retention", Duration.ofDays(30),
+                    "Rejections last seen longer ago are deleted, on the idempotency.purge-interval schedule.")
+            .rule(positive(), "must be longer than zero");
     public static final ConfigKey<Integer> CACHE_TENANTS = ConfigKey.integer("cache.tenants.max-size", 1000,
             "Tenants kept in the tenant lookup cache.").rule(atLeast(1), "must be at least 1");
     public static final ConfigKey<Integer> CACHE_SUBSCRIPTIONS = ConfigKey.integer("cache.subscriptions.max-size", 10_000,
@@ -120,7 +137,8 @@ public final class MeterstreamConfigProperties {
     /** Every global key (the per-tenant rule defaults are in {@link MeterstreamTenantRules#KEYS}). */
     public static final List<ConfigKey<?>> KEYS = List.of(HEALTH_MAX_CONNECTING, HEALTH_MAX_DISCONNECTED,
             HEALTH_MAX_PAUSED, HEALTH_MAX_UNSETTLED, KILLBILL_USERNAME,
-            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, IDEMPOTENCY_NODE_ID, IDEMPOTENCY_RETENTION, IDEMPOTENCY_PURGE_INTERVAL, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
+            KILLBILL_PASSWORD, IDEMPOTENCY_TABLE, IDEMPOTENCY_NODE_ID, IDEMPOTENCY_RETENTION, IDEMPOTENCY_PURGE_INTERVAL, REJECTIONS_TABLE,
+            REJECTIONS_MAX_PAYLOAD_BYTES, REJECTIONS_MAX_PER_TENANT, REJECTIONS_RETENTION, CACHE_TENANTS, CACHE_SUBSCRIPTIONS, CACHE_SUBSCRIPTIONS_TTL, CACHE_CATALOG_TTL,
             LATE_USAGE_MAX_PREVIOUS_PERIODS, STOP_TIMEOUT);
 
     private final ConfigValues values;
@@ -135,6 +153,10 @@ public final class MeterstreamConfigProperties {
     private final String idempotencyNodeId;
     private final Duration idempotencyRetention;
     private final Duration idempotencyPurgeInterval;
+    private final String rejectionsTable;
+    private final int rejectionsMaxPayloadBytes;
+    private final int rejectionsMaxPerTenant;
+    private final Duration rejectionsRetention;
     private final int cacheTenants;
     private final int cacheSubscriptions;
     private final Duration cacheSubscriptionsTtl;
@@ -165,6 +187,10 @@ public final class MeterstreamConfigProperties {
         this.idempotencyNodeId = nodeId == null ? JdbcIdempotencyStore.defaultNodeId() : nodeId;
         this.idempotencyRetention = values.get(IDEMPOTENCY_RETENTION);
         this.idempotencyPurgeInterval = values.get(IDEMPOTENCY_PURGE_INTERVAL);
+        this.rejectionsTable = values.get(REJECTIONS_TABLE);
+        this.rejectionsMaxPayloadBytes = values.get(REJECTIONS_MAX_PAYLOAD_BYTES);
+        this.rejectionsMaxPerTenant = values.get(REJECTIONS_MAX_PER_TENANT);
+        this.rejectionsRetention = values.get(REJECTIONS_RETENTION);
         this.cacheTenants = values.get(CACHE_TENANTS);
         this.cacheSubscriptions = values.get(CACHE_SUBSCRIPTIONS);
         this.cacheSubscriptionsTtl = values.get(CACHE_SUBSCRIPTIONS_TTL);
@@ -274,6 +300,24 @@ public final class MeterstreamConfigProperties {
 
     public Duration idempotencyPurgeInterval() {
         return idempotencyPurgeInterval;
+    }
+
+    /** The table of rejected usage in Kill Bill's database. */
+    public String rejectionsTable() {
+        return rejectionsTable;
+    }
+
+    public int rejectionsMaxPayloadBytes() {
+        return rejectionsMaxPayloadBytes;
+    }
+
+    public int rejectionsMaxPerTenant() {
+        return rejectionsMaxPerTenant;
+    }
+
+    /** How long a rejection is kept after it was last seen. */
+    public Duration rejectionsRetention() {
+        return rejectionsRetention;
     }
 
     public int cacheTenants() {

@@ -1,6 +1,8 @@
 package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.deadletter.DeadLetterStore;
+import io.github.meterstream.core.deadletter.JdbcDeadLetterStore;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.JdbcIdempotencyStore;
 import io.github.meterstream.core.usage.SubscriptionResolver;
@@ -27,19 +29,51 @@ public final class MeterstreamAssembly {
      */
     public static MeterstreamRuntime build(MeterstreamConfigProperties config, OSGIKillbill killbill, KillbillLine line,
                                            Clock clock, TenantRulesSource tenantRules, BrokerSourceFactories factories,
-                                           IdempotencyStore idempotencyStore, MetricsSink metrics) {
+                                           IdempotencyStore idempotencyStore, JdbcDeadLetterStore rejections, MetricsSink metrics) {
         TenantLookup tenants = new TenantLookup(killbill, clock, config);
         SubscriptionLookup subscriptions = new SubscriptionLookup(killbill, line, clock, config, tenants);
         UsageRules rules = new UsageRules(tenants, subscriptions, new CatalogUnitsLookup(killbill, clock, config),
                 new LateUsageWindow(killbill, clock, config), tenantRules, clock);
         UsageRecorder recorder = new UsageRecorder(killbill, line, rules, clock, config.killbillUsername(), config.killbillPassword());
         // only the JDBC store keeps keys forever; the in-memory one lives as long as the plugin
-        IdempotencyPurger purger = idempotencyStore instanceof JdbcIdempotencyStore
-                ? new IdempotencyPurger(((JdbcIdempotencyStore) idempotencyStore)::purgeCompletedBefore, clock,
-                        config.idempotencyRetention(), config.idempotencyPurgeInterval())
+        IdempotencyPurger.Purge idempotencyPurge = idempotencyStore instanceof JdbcIdempotencyStore
+                ? ((JdbcIdempotencyStore) idempotencyStore)::purgeCompletedBefore
                 : null;
+        IdempotencyPurger purger = purger(idempotencyPurge, rejections, clock, config);
+        DeadLetterStore tenantRejections = rejections == null ? null : new TenantResolvedRejections(rejections, tenants::cachedTenantId);
         return new MeterstreamRuntime(config, factories, idempotencyStore, usageContract(config.usageContractConfig(), tenants, subscriptions),
-                recorder, tenants, line, clock, metrics, purger);
+                recorder, tenants, line, clock, metrics, purger, tenantRejections);
+    }
+
+    /**
+     * One schedule ({@code idempotency.purge-interval}) for both tables: idempotency keys past
+     * {@code idempotency.retention}, rejections last seen before {@code rejections.retention}. Each
+     * purge runs even when the other fails; a failure is thrown after both, for the purger to log.
+     */
+    static IdempotencyPurger purger(IdempotencyPurger.Purge idempotency, JdbcDeadLetterStore rejections, Clock clock,
+                                    MeterstreamConfigProperties config) {
+        if (idempotency == null && rejections == null) {
+            return null;
+        }
+        IdempotencyPurger.Purge both = cutoff -> {
+            RuntimeException failed = null;
+            int deleted = 0;
+            if (idempotency != null) {
+                try {
+                    deleted += idempotency.purgeCompletedBefore(cutoff);
+                } catch (RuntimeException e) {
+                    failed = e;
+                }
+            }
+            if (rejections != null) {
+                deleted += rejections.purgeLastSeenBefore(clock.instant().minus(config.rejectionsRetention()));
+            }
+            if (failed != null) {
+                throw failed;
+            }
+            return deleted;
+        };
+        return new IdempotencyPurger(both, clock, config.idempotencyRetention(), config.idempotencyPurgeInterval());
     }
 
     /**

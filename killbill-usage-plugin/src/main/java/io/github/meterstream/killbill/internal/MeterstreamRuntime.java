@@ -8,6 +8,7 @@ import io.github.meterstream.core.pipeline.PipelineConfig;
 import io.github.meterstream.core.pipeline.PipelineStats;
 import io.github.meterstream.core.source.SourceHealth;
 import io.github.meterstream.core.config.ConfigValues;
+import io.github.meterstream.core.deadletter.DeadLetterStore;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.usage.UsageMessage;
 import io.github.meterstream.core.usage.UsageMessageContract;
@@ -85,6 +86,7 @@ public final class MeterstreamRuntime {
     private final List<Source> sources = new ArrayList<>();
     private final List<String> gauges = new ArrayList<>();
     private final IdempotencyPurger purger;
+    private final DeadLetterStore rejections;
     private volatile String startupError;
     private boolean started;
     private boolean stopped;
@@ -94,11 +96,13 @@ public final class MeterstreamRuntime {
      * @param tenantLookup the tenants Kill Bill resolved, read (never called) by the per-tenant counters
      * @param line the Kill Bill line in use, for the status page
      * @param purger purges the idempotency store while the runtime runs; null for none
+     * @param rejections where every source copies the messages it dead-letters; null for nowhere
      */
     MeterstreamRuntime(MeterstreamConfigProperties config, BrokerSourceFactories factories, IdempotencyStore idempotencyStore,
                        UsageMessageContract contract, UsageRecorder recorder, TenantLookup tenantLookup, KillbillLine line, Clock clock,
-                       MetricsSink metrics, IdempotencyPurger purger) {
+                       MetricsSink metrics, IdempotencyPurger purger, DeadLetterStore rejections) {
         this.purger = purger;
+        this.rejections = rejections;
         this.config = Objects.requireNonNull(config, "config");
         this.factories = Objects.requireNonNull(factories, "factories");
         this.idempotencyStore = Objects.requireNonNull(idempotencyStore, "idempotencyStore");
@@ -109,6 +113,11 @@ public final class MeterstreamRuntime {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = metrics == null ? MetricsSink.NONE : metrics;
         this.rules = SourceHealthRules.of(config);
+    }
+
+    /** The rejected-usage store every source copies its dead letters to, or null when there is none. */
+    public DeadLetterStore rejections() {
+        return rejections;
     }
 
     /**
@@ -263,6 +272,7 @@ public final class MeterstreamRuntime {
                 .source(source)
                 .handler(handler)
                 .idempotencyStore(idempotencyStore)
+                .deadLetterStore(rejections)
                 .config(pipelineConfig)
                 .listener(monitor)
                 .clock(clock)

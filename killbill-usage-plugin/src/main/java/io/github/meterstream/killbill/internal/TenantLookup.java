@@ -11,6 +11,7 @@ import org.killbill.billing.tenant.api.TenantApiException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,6 +29,9 @@ final class TenantLookup {
     private final BoundedCache<String, UUID> byLabel;
     // API-key labels Kill Bill resolved, never evicted: bounded by the tenants that exist
     private final Map<String, UUID> resolvedApiKeyLabels = new ConcurrentHashMap<>();
+    // ids Kill Bill confirmed, never evicted (bounded by the tenants that exist): a failure names its
+    // tenant by id once resolved, and the rejections table must tell a real id from a made-up one
+    private final Set<UUID> resolvedIds = ConcurrentHashMap.newKeySet();
 
     TenantLookup(OSGIKillbill killbill, Clock clock, MeterstreamConfigProperties config) {
         this.killbill = killbill;
@@ -66,6 +70,23 @@ final class TenantLookup {
         return id == null ? null : id.toString();
     }
 
+    /**
+     * The id of the tenant {@code tenantOrLabel} names when Kill Bill resolved it (a resolved id, or
+     * the label of a resolved reference), else null; never calls Kill Bill.
+     */
+    String cachedTenantId(String tenantOrLabel) {
+        String id = cachedTenantIdOfLabel(tenantOrLabel);
+        if (id != null || tenantOrLabel == null) {
+            return id;
+        }
+        try {
+            UUID asId = UUID.fromString(tenantOrLabel);
+            return resolvedIds.contains(asId) ? asId.toString() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private UUID load(TenantRef tenant, String trackingId) {
         boolean byId = !tenant.byApiKey();
         String ref = byId ? tenant.tenantId() : tenant.apiKey();
@@ -89,6 +110,7 @@ final class TenantLookup {
             if (!byId) {
                 resolvedApiKeyLabels.put(tenant.label(), t.getId());
             }
+            resolvedIds.add(t.getId());
             return t.getId();
         } catch (TenantApiException e) {
             if (FailureClassifier.isTransient(e)) {

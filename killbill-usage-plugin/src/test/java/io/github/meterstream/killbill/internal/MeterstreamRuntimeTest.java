@@ -1,6 +1,9 @@
 package io.github.meterstream.killbill.internal;
 
 import io.github.meterstream.core.source.BrokerSourceFactories;
+import io.github.meterstream.core.deadletter.JdbcDeadLetterStore;
+import io.github.meterstream.core.deadletter.RejectionQuery;
+import io.github.meterstream.core.deadletter.StoredRejection;
 import io.github.meterstream.core.failure.DeadLetterEnvelope;
 import io.github.meterstream.core.idempotency.IdempotencyStore;
 import io.github.meterstream.core.idempotency.InMemoryIdempotencyStore;
@@ -116,10 +119,15 @@ class MeterstreamRuntimeTest {
 
     MeterstreamRuntime start(Properties p, IdempotencyStore store, TenantRulesSource tenantRules,
                                            io.github.meterstream.core.source.BrokerSourceFactory... extra) {
+        return start(p, store, null, tenantRules, extra);
+    }
+
+    MeterstreamRuntime start(Properties p, IdempotencyStore store, JdbcDeadLetterStore rejections, TenantRulesSource tenantRules,
+                             io.github.meterstream.core.source.BrokerSourceFactory... extra) {
         MeterstreamConfigProperties config = MeterstreamConfigProperties.from(p);
         BrokerSourceFactories factories = SourceFactoryRegistry.available(getClass().getClassLoader(), extra);
         MeterstreamRuntime r = MeterstreamAssembly.build(config, kb, KillbillLines.detect(), Clock.systemUTC(),
-                tenantRules, factories, store, sink);
+                tenantRules, factories, store, rejections, sink);
         runtimes.add(r);
         r.start();
         return r;
@@ -180,6 +188,34 @@ class MeterstreamRuntimeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> broker.depth("usage.dlq") == 1);
         assertThat(broker.peek("usage.dlq").get(0).headers()).containsEntry(DeadLetterEnvelope.REASON_CODE, "UNIT_NOT_IN_PLAN")
                 .containsEntry(DeadLetterEnvelope.TENANT, tenant.toString());
+    }
+
+    @Test
+    @DisplayName("every dead-lettered message is copied to the rejections table under the tenant id Kill Bill resolved;"
+            + " a tenant Kill Bill does not know is stored as unknown:<raw>")
+    void deadLettersLandInTheRejectionsTable() {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:rejections-" + SEQ.incrementAndGet() + ";MODE=MySQL;DB_CLOSE_DELAY=-1");
+        JdbcDeadLetterStore table = new JdbcDeadLetterStore(ds, "meterstream_rejected_usage", Clock.systemUTC(), 16_384, 10_000);
+        table.createTableIfAbsent();
+        MeterstreamRuntime r = start(config(), new InMemoryIdempotencyStore(), table, t -> MeterstreamTenantRules.defaults(),
+                new InMemoryBrokerSourceFactory());
+        String byKey = message(tenant, sub.id, "trk-key-bad", "gigabytes").replace("\"tenantId\":\"" + tenant + "\"", "\"apiKey\":\"key-t\"");
+        broker.publish("usage", byKey);
+        broker.publish("usage", message(tenant, sub.id, "trk-nobody", "api-calls").replace(tenant.toString(), "not-a-tenant"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> table.list(RejectionQuery.all()).size() == 2);
+        List<StoredRejection> mine = table.list(RejectionQuery.all().forTenant(tenant.toString()));
+        assertThat(mine).singleElement().satisfies(row -> {
+            assertThat(row.reasonCode()).isEqualTo("UNIT_NOT_IN_PLAN");
+            assertThat(row.trackingId()).isEqualTo("trk-key-bad");
+            assertThat(row.subject()).isEqualTo(sub.id.toString());
+            assertThat(row.source()).isEqualTo("usage");
+        });
+        assertThat(table.find(mine.get(0).id()).orElseThrow().payload()).isEqualTo(byKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(table.list(RejectionQuery.all().forTenant("unknown:not-a-tenant"))).singleElement()
+                .satisfies(row -> assertThat(row.reasonCode()).isEqualTo("INVALID_MESSAGE"));
+        assertThat(r.rejections()).isNotNull();
     }
 
     @Test
