@@ -20,6 +20,8 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,10 +42,14 @@ public final class StockWindowsExample {
     private StockWindowsExample() {
     }
 
-    /** The start of the window {@code at} falls in, as an ISO instant: buckets sort in time order. */
+    // always with milliseconds: Instant.toString() drops ".000", and "10:00:01Z" sorts after "10:00:01.500Z"
+    private static final DateTimeFormatter WINDOW_START = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    /** The start of the window {@code at} falls in, in one fixed format, so that buckets sort in time order. */
     static String windowOf(Instant at) {
         long ms = at.toEpochMilli();
-        return Instant.ofEpochMilli(ms - Math.floorMod(ms, WINDOW.toMillis())).toString();
+        return WINDOW_START.format(Instant.ofEpochMilli(ms - Math.floorMod(ms, WINDOW.toMillis())));
     }
 
     /** The sink: one row per roll-up id, so a roll-up sent again (after a crash) is not counted twice. */

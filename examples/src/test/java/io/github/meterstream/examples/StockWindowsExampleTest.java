@@ -14,6 +14,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StockWindowsExampleTest {
 
     @Test
+    @DisplayName("window starts sort in time order, whole seconds included")
+    void windowsSortInTimeOrder() {
+        String whole = StockWindowsExample.windowOf(java.time.Instant.parse("2026-12-03T21:35:55.200Z"));
+        String half = StockWindowsExample.windowOf(java.time.Instant.parse("2026-12-03T21:35:55.700Z"));
+        assertThat(whole).isEqualTo("2026-12-03T21:35:55.000Z");
+        assertThat(half).isEqualTo("2026-12-03T21:35:55.500Z");
+        assertThat(whole.compareTo(half)).isNegative();
+    }
+
+    @Test
     @DisplayName("the windows example emits every closed 500 ms window once, redeliveries not counted, totals exact")
     void runsAsDocumented() throws Exception {
         PrintStream original = System.out;

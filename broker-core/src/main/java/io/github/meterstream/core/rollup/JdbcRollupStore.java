@@ -257,7 +257,8 @@ public final class JdbcRollupStore {
     /**
      * {@link #flush(String, RollupSink)} of the events whose bucket sorts before {@code bucketsBefore}
      * only (null: all): closed windows, when buckets are window starts written so that they sort in
-     * time order (ISO-8601 instants of one format do).
+     * time order (instants in one fixed format do, e.g. always with milliseconds; {@code Instant.toString()}
+     * does not: it drops a zero fraction).
      */
     public List<Rollup> flush(String group, String bucketsBefore, RollupSink sink) {
         try (Connection c = dataSource.getConnection()) {
